@@ -671,17 +671,16 @@ impl Checker {
                     if *table_index != 0 {
                         self.record(
                             ViolationKind::ReferenceTypes,
-                            "CallIndirectNonZeroTable",
-                            "call_indirect on a table other than 0".into(),
+                            "CallIndirect on a table other than 0",
+                            "call_indirect".into(),
                             func,
                         );
                     } else if immediate_len != Some(1) {
                         self.record(
                             ViolationKind::ReferenceTypes,
-                            "CallIndirectOverlong",
-                            "call_indirect with an overlong (LEB-encoded) table index \
-                             (reference-types / call-indirect-overlong encoding)"
-                                .into(),
+                            "CallIndirect with an overlong LEB-encoded table index: the \
+                             reference-types / call-indirect-overlong encoding",
+                            "call_indirect".into(),
                             func,
                         );
                     }
@@ -692,16 +691,16 @@ impl Checker {
                 } if *table != 0 => {
                     self.record(
                         ViolationKind::ReferenceTypes,
-                        "TableNonZero",
-                        format!("{} on a table other than 0", wat_name(visit)),
+                        "TableInit/TableCopy on a table other than 0",
+                        wat_name(visit),
                         func,
                     );
                 }
                 Operator::TableCopy { src_table, .. } if *src_table != 0 => {
                     self.record(
                         ViolationKind::ReferenceTypes,
-                        "TableNonZero",
-                        format!("{} on a table other than 0", wat_name(visit)),
+                        "TableInit/TableCopy on a table other than 0",
+                        wat_name(visit),
                         func,
                     );
                 }

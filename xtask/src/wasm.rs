@@ -327,7 +327,7 @@ pub fn render_table(results: &[ContractResult]) -> String {
         "opt-level".to_string(),
         "raw bytes".to_string(),
         "compressed bytes".to_string(),
-        String::new(),
+        "chosen".to_string(),
         String::new(),
     ]];
     for r in results {
