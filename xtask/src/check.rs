@@ -40,6 +40,19 @@ pub const ENTRYPOINT: &str = "user_entrypoint";
 /// Name of the exported linear memory.
 pub const MEMORY_EXPORT: &str = "memory";
 
+/// Anti-DoS limits ArbOS checks when it activates a program (nitro's `WasmBinary::parse_user`).
+pub mod limits {
+    pub const DATA_SEGMENTS: usize = 128;
+    pub const ELEMENT_SEGMENTS: usize = 128;
+    pub const EXPORTS: usize = 1024;
+    pub const FUNCTIONS: usize = 4096;
+    pub const LOCALS_PER_FUNCTION: u64 = 348;
+    pub const TABLE_ENTRIES: u64 = 4096;
+    /// Summed byte length of the element segments.
+    pub const ELEMENT_SEGMENT_BYTES: usize = 4096;
+    pub const NAME_LENGTH: usize = 512;
+}
+
 /// The WebAssembly features a Stylus program may use.
 ///
 /// Everything not listed here is off, including `FLOATS` (wasmparser's switch for every
@@ -78,6 +91,11 @@ pub enum ViolationKind {
     Atomics,
     /// Anything else outside the allowed feature set (tail calls, exceptions, GC, ...).
     UnsupportedFeature,
+    /// Above one of the anti-DoS limits ArbOS applies when activating a program (counts of
+    /// functions, locals, data/element segments, exports, table entries, name lengths).
+    Limit,
+    /// A reserved (`stylus`-prefixed) or clashing import/export name.
+    ReservedName,
     /// Brotli-compressed size above [`MAX_COMPRESSED_BYTES`].
     CompressedTooLarge,
     /// Uncompressed size above [`MAX_UNCOMPRESSED_BYTES`].
@@ -207,6 +225,118 @@ pub fn strip_custom_sections(bytes: &[u8]) -> Result<Vec<u8>, String> {
         out.extend_from_slice(&bytes[section.range.clone()]);
     }
     Ok(out)
+}
+
+// ---------------------------------------------------------------------------------------------
+// call_indirect normalization
+// ---------------------------------------------------------------------------------------------
+
+/// Section id of the code section.
+pub const CODE_SECTION_ID: u8 = 10;
+
+/// Re-encodes every `call_indirect` whose table immediate is table 0 written as a multi-byte
+/// LEB128 (e.g. `80 80 80 80 00`) with the single MVP byte `00`, and returns the new module
+/// and how many instructions changed.
+///
+/// Why: since LLVM 19 (Rust 1.82) `wasm32-unknown-unknown` enables reference types, and the
+/// linker then writes the table immediate as a padded 5-byte LEB. That is the only trace
+/// reference types leave in ordinary Rust output, but validators without reference types
+/// (Stylus's) reject it ("zero byte expected"). `-C target-cpu=mvp` fixes the crate's own code
+/// but not the precompiled standard library (`core::fmt` keeps its default-feature attributes),
+/// and rebuilding std needs nightly `-Zbuild-std`. The rewrite changes no semantics: the
+/// instruction still calls through table 0 with the same type. Only function bodies that
+/// contain such an instruction are re-encoded (their size prefix and the code section's size
+/// are recomputed); every other byte is kept. Non-zero table indices are left alone (they
+/// really use reference types and stay a violation).
+pub fn normalize_call_indirect(bytes: &[u8]) -> Result<(Vec<u8>, usize), String> {
+    // (body range, [(immediate range)]) for bodies that need rewriting.
+    let mut rewrites: Vec<(std::ops::Range<usize>, Vec<std::ops::Range<usize>>)> = Vec::new();
+    let mut parser = Parser::new(0);
+    parser.set_features(WasmFeatures::all());
+    for payload in parser.parse_all(bytes) {
+        let payload = payload.map_err(|e| e.to_string())?;
+        if let Payload::CodeSectionEntry(body) = payload {
+            let mut immediates = Vec::new();
+            let mut ops = body.get_operators_reader().map_err(|e| e.to_string())?;
+            while !ops.eof() {
+                let start = ops.original_position() as usize;
+                let op = ops.read().map_err(|e| e.to_string())?;
+                let end = ops.original_position() as usize;
+                if let Operator::CallIndirect { table_index: 0, .. } = op {
+                    let (_, type_len) = read_leb_u32(&bytes[start + 1..end])?;
+                    let immediate = start + 1 + type_len..end;
+                    if immediate.len() > 1 {
+                        immediates.push(immediate);
+                    }
+                }
+            }
+            if !immediates.is_empty() {
+                let range = body.range();
+                rewrites.push((range.start as usize..range.end as usize, immediates));
+            }
+        }
+    }
+    let count: usize = rewrites.iter().map(|(_, imm)| imm.len()).sum();
+    if count == 0 {
+        return Ok((bytes.to_vec(), 0));
+    }
+
+    let code = sections(bytes)?
+        .into_iter()
+        .find(|s| s.id == CODE_SECTION_ID)
+        .ok_or("call_indirect found outside a code section")?;
+    // Rebuild the code section payload: the body count, then each body with its size.
+    let mut payload = Vec::with_capacity(code.payload.len());
+    let (body_count, count_len) = read_leb_u32(&bytes[code.payload.clone()])?;
+    payload.extend_from_slice(&bytes[code.payload.start..code.payload.start + count_len]);
+    let mut pos = code.payload.start + count_len;
+    let mut rewrites = rewrites.into_iter().peekable();
+    for _ in 0..body_count {
+        let (size, size_len) = read_leb_u32(&bytes[pos..code.payload.end])?;
+        let body = pos + size_len..pos + size_len + size as usize;
+        match rewrites.peek() {
+            Some((range, _)) if *range == body => {
+                let (_, immediates) = rewrites.next().expect("peeked");
+                let mut new_body = Vec::with_capacity(body.len());
+                let mut copied = body.start;
+                for immediate in immediates {
+                    new_body.extend_from_slice(&bytes[copied..immediate.start]);
+                    new_body.push(0x00);
+                    copied = immediate.end;
+                }
+                new_body.extend_from_slice(&bytes[copied..body.end]);
+                payload.extend(encode_leb_u32(new_body.len() as u32));
+                payload.extend(new_body);
+            }
+            _ => payload.extend_from_slice(&bytes[pos..body.end]),
+        }
+        pos = body.end;
+    }
+    if pos != code.payload.end || rewrites.next().is_some() {
+        return Err("code section layout does not match its function bodies".into());
+    }
+
+    let mut out = Vec::with_capacity(bytes.len());
+    out.extend_from_slice(&bytes[..code.range.start]);
+    out.push(CODE_SECTION_ID);
+    out.extend(encode_leb_u32(payload.len() as u32));
+    out.extend(payload);
+    out.extend_from_slice(&bytes[code.range.end..]);
+    Ok((out, count))
+}
+
+/// Minimal unsigned LEB128 encoding of `value`.
+pub fn encode_leb_u32(mut value: u32) -> Vec<u8> {
+    let mut out = Vec::with_capacity(5);
+    loop {
+        let byte = (value & 0x7f) as u8;
+        value >>= 7;
+        if value == 0 {
+            out.push(byte);
+            return out;
+        }
+        out.push(byte | 0x80);
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -351,6 +481,10 @@ struct Checker {
     exports: Vec<(String, ExternalKind, u32)>,
     function_names: BTreeMap<u32, String>,
     has_start: bool,
+    data_segments: usize,
+    element_segments: usize,
+    element_segment_bytes: usize,
+    table_entries: u64,
     /// Forbidden instructions keyed by (kind, variant name).
     instructions: BTreeMap<(ViolationKind, &'static str), Occurrences>,
 }
@@ -454,6 +588,7 @@ impl Checker {
                     for table in reader {
                         let table = table.map_err(|e| e.to_string())?;
                         tables += 1;
+                        self.table_entries = self.table_entries.saturating_add(table.ty.initial);
                         self.check_table(tables - 1, table.ty.element_type, false);
                     }
                 }
@@ -462,6 +597,15 @@ impl Checker {
                         let memory = memory.map_err(|e| e.to_string())?;
                         memories += 1;
                         self.check_memory(memories - 1, &memory, false);
+                    }
+                }
+                Payload::DataSection(reader) => self.data_segments += reader.count() as usize,
+                Payload::ElementSection(reader) => {
+                    for element in reader {
+                        let element = element.map_err(|e| e.to_string())?;
+                        self.element_segments += 1;
+                        self.element_segment_bytes +=
+                            (element.range.end - element.range.start) as usize;
                     }
                 }
                 Payload::TagSection(_) => {
@@ -623,8 +767,10 @@ impl Checker {
         body: &wasmparser::FunctionBody<'_>,
     ) -> Result<(), String> {
         let locals = body.get_locals_reader().map_err(|e| e.to_string())?;
+        let mut total_locals = 0u64;
         for local in locals {
             let (count, ty) = local.map_err(|e| e.to_string())?;
+            total_locals += u64::from(count);
             if let Some((kind, name)) = forbidden_value_type(ty) {
                 let message = format!(
                     "function {} declares {count} local(s) of type {name}",
@@ -632,6 +778,15 @@ impl Checker {
                 );
                 self.violations.push(Violation::new(kind, message));
             }
+        }
+        if total_locals > limits::LOCALS_PER_FUNCTION {
+            let message = format!(
+                "function {} declares {total_locals} locals (limit {})",
+                self.describe_function(func),
+                limits::LOCALS_PER_FUNCTION
+            );
+            self.violations
+                .push(Violation::new(ViolationKind::Limit, message));
         }
         let mut ops = body.get_operators_reader().map_err(|e| e.to_string())?;
         while !ops.eof() {
@@ -754,6 +909,17 @@ impl Checker {
 
     /// Checks exports, imports and the entry point's type.
     fn check_structure(&mut self) {
+        self.check_limits();
+        self.check_names();
+        for import in self.imports.iter().filter(|i| i.kind != "function") {
+            self.violations.push(Violation::new(
+                ViolationKind::ForbiddenImport,
+                format!(
+                    "{} import `{}`.`{}`: Stylus programs may import only functions",
+                    import.kind, import.module, import.name
+                ),
+            ));
+        }
         for import in &self.imports {
             if import.module != HOST_MODULE {
                 self.violations.push(Violation::new(
@@ -815,6 +981,103 @@ impl Checker {
             }
             Some(_) => {}
         }
+    }
+
+    fn check_limits(&mut self) {
+        let counts = [
+            ("data segments", self.data_segments, limits::DATA_SEGMENTS),
+            (
+                "element segments",
+                self.element_segments,
+                limits::ELEMENT_SEGMENTS,
+            ),
+            ("exports", self.exports.len(), limits::EXPORTS),
+            ("functions", self.defined_functions, limits::FUNCTIONS),
+            (
+                "bytes of element segments",
+                self.element_segment_bytes,
+                limits::ELEMENT_SEGMENT_BYTES,
+            ),
+        ];
+        for (what, count, limit) in counts {
+            if count > limit {
+                self.violations.push(Violation::new(
+                    ViolationKind::Limit,
+                    format!("too many {what}: {count} (limit {limit})"),
+                ));
+            }
+        }
+        if self.table_entries > limits::TABLE_ENTRIES {
+            self.violations.push(Violation::new(
+                ViolationKind::Limit,
+                format!(
+                    "too many table entries: {} (limit {})",
+                    self.table_entries,
+                    limits::TABLE_ENTRIES
+                ),
+            ));
+        }
+        for (name, _, _) in &self.exports {
+            if name.len() > limits::NAME_LENGTH {
+                self.violations.push(Violation::new(
+                    ViolationKind::Limit,
+                    format!(
+                        "export name of {} bytes (limit {}): `{}...`",
+                        name.len(),
+                        limits::NAME_LENGTH,
+                        name.chars().take(40).collect::<String>()
+                    ),
+                ));
+            }
+        }
+    }
+
+    /// ArbOS reserves `stylus`-prefixed names, and rejects a module that imports the same
+    /// name twice with different types or exports a name it imports.
+    fn check_names(&mut self) {
+        let mut found = Vec::new();
+        let exported: Vec<&str> = self
+            .exports
+            .iter()
+            .map(|(name, _, _)| name.rsplit("__").next().unwrap_or(name))
+            .collect();
+        for name in exported.iter().filter(|n| n.starts_with("stylus")) {
+            found.push(format!("export `{name}` uses the reserved `stylus` prefix"));
+        }
+        let mut function_imports: BTreeMap<(&str, &str), u32> = BTreeMap::new();
+        let mut func = 0usize;
+        for import in &self.imports {
+            if import.name.starts_with("stylus") {
+                found.push(format!(
+                    "import `{}`.`{}` uses the reserved `stylus` prefix",
+                    import.module, import.name
+                ));
+            }
+            if exported.contains(&import.name.as_str()) {
+                found.push(format!(
+                    "`{}` is both imported (from `{}`) and exported",
+                    import.name, import.module
+                ));
+            }
+            if import.kind == "function" {
+                let ty = self.func_types.get(func).copied().unwrap_or(u32::MAX);
+                func += 1;
+                let key = (import.module.as_str(), import.name.as_str());
+                if let Some(prior) = function_imports.insert(key, ty) {
+                    if prior != ty {
+                        found.push(format!(
+                            "`{}`.`{}` is imported twice with different types",
+                            import.module, import.name
+                        ));
+                    }
+                }
+            }
+        }
+        self.violations.extend(
+            found
+                .into_iter()
+                .map(|m| Violation::new(ViolationKind::ReservedName, m)),
+        );
     }
 
     fn describe_function(&self, index: u32) -> String {
@@ -1254,10 +1517,9 @@ mod tests {
         );
     }
 
-    /// LLVM with reference types on (Rust's wasm32 default since 1.82) encodes the
-    /// `call_indirect` table immediate as a 5-byte LEB; Stylus rejects that encoding.
-    #[test]
-    fn rejects_overlong_call_indirect_table_immediate() {
+    /// VALID with its `call_indirect` table immediate re-encoded the way LLVM does with
+    /// reference types on (Rust's wasm32 default since 1.82): a padded 5-byte LEB.
+    fn valid_with_overlong_call_indirect() -> Vec<u8> {
         let bytes = module(VALID);
         // `call_indirect (type 0)` with table 0 assembles to 11 00 00.
         let at = bytes
@@ -1274,12 +1536,105 @@ mod tests {
                 .is_ok(),
             "patched module must still be well-formed"
         );
+        patched
+    }
+
+    #[test]
+    fn rejects_overlong_call_indirect_table_immediate() {
+        let patched = valid_with_overlong_call_indirect();
         let v = violations(&patched);
         assert_violation(
             &v,
             ViolationKind::ReferenceTypes,
             &["call_indirect", "overlong", "function 4"],
         );
+        assert_violation(&v, ViolationKind::Validation, &["zero byte expected"]);
+    }
+
+    #[test]
+    fn normalizes_overlong_call_indirect_back_to_mvp_encoding() {
+        let original = module(VALID);
+        let patched = valid_with_overlong_call_indirect();
+        assert_ne!(patched, original);
+        let (normalized, count) = normalize_call_indirect(&patched).unwrap();
+        assert_eq!(count, 1);
+        // Exactly the bytes wat produced with the single 0x00 table byte.
+        assert_eq!(normalized, original);
+        assert!(check_module(&normalized).is_ok());
+        // Nothing to do: byte-identical.
+        assert_eq!(
+            normalize_call_indirect(&original).unwrap(),
+            (original.clone(), 0)
+        );
+    }
+
+    #[test]
+    fn normalization_handles_size_prefixes_that_shrink() {
+        // A body of 130 bytes (2-byte size LEB) that shrinks to 126 (1-byte size LEB), plus a
+        // second function with two overlong immediates, and an untouched body between them.
+        let mut padding = String::new();
+        for _ in 0..39 {
+            padding += "(drop (i32.const 1))";
+        }
+        let wat = format!(
+            r#"(module
+                 (type $t (func (param i32) (result i32)))
+                 (memory (export "memory") 1)
+                 (table 1 funcref)
+                 (func (export "user_entrypoint") (type $t)
+                   {padding}
+                   (call_indirect (type $t) (i32.const 0) (i32.const 0)))
+                 (func $plain (result i32) (i32.const 7))
+                 (func $two (type $t)
+                   (drop (call_indirect (type $t) (i32.const 0) (i32.const 0)))
+                   (call_indirect (type $t) (i32.const 0) (i32.const 0))))"#
+        );
+        let original = module(&wat);
+        let overlong = reencode_call_indirect_overlong(&original);
+        assert_eq!(normalize_call_indirect(&overlong).unwrap(), (original, 3));
+    }
+
+    /// Test-only inverse of the normalization: every `call_indirect` table byte becomes
+    /// `80 80 80 80 00`, with sizes re-encoded (built on the same section walker).
+    fn reencode_call_indirect_overlong(bytes: &[u8]) -> Vec<u8> {
+        let code = sections(bytes)
+            .unwrap()
+            .into_iter()
+            .find(|s| s.id == CODE_SECTION_ID)
+            .unwrap();
+        let mut bodies = Vec::new();
+        for payload in Parser::new(0).parse_all(bytes) {
+            if let Payload::CodeSectionEntry(body) = payload.unwrap() {
+                let mut out = Vec::new();
+                let range = body.range();
+                let mut copied = range.start as usize;
+                let mut ops = body.get_operators_reader().unwrap();
+                while !ops.eof() {
+                    let start = ops.original_position() as usize;
+                    let op = ops.read().unwrap();
+                    let end = ops.original_position() as usize;
+                    if let Operator::CallIndirect { .. } = op {
+                        out.extend_from_slice(&bytes[copied..end - 1]);
+                        out.extend_from_slice(&[0x80, 0x80, 0x80, 0x80, 0x00]);
+                        copied = end;
+                        assert_eq!(bytes[end - 1], 0, "test modules use table 0 ({start})");
+                    }
+                }
+                out.extend_from_slice(&bytes[copied..range.end as usize]);
+                bodies.push(out);
+            }
+        }
+        let mut payload = leb(bodies.len() as u32);
+        for body in bodies {
+            payload.extend(leb(body.len() as u32));
+            payload.extend(body);
+        }
+        let mut out = bytes[..code.range.start].to_vec();
+        out.push(CODE_SECTION_ID);
+        out.extend(leb(payload.len() as u32));
+        out.extend(payload);
+        out.extend_from_slice(&bytes[code.range.end..]);
+        out
     }
 
     /// Re-encodes the code section and body sizes after `grow` bytes were inserted at `at`
@@ -1345,6 +1700,73 @@ mod tests {
         );
         let v = violations(&valid_with("(memory $second 1)"));
         assert_violation(&v, ViolationKind::UnsupportedFeature, &["multi-memory"]);
+    }
+
+    #[test]
+    fn rejects_non_function_imports() {
+        let wat = VALID.replacen(
+            "(memory (export",
+            r#"(import "vm_hooks" "g" (global i32)) (memory (export"#,
+            1,
+        );
+        let v = violations(&module(&wat));
+        assert_eq!(kinds(&v), vec![ViolationKind::ForbiddenImport], "{v:?}");
+        assert_violation(
+            &v,
+            ViolationKind::ForbiddenImport,
+            &["global import", "only functions"],
+        );
+    }
+
+    #[test]
+    fn enforces_arbos_limits() {
+        // 349 locals in one function (the limit is 348); 348 is fine.
+        let locals = |n: usize| format!("(func (local i64) (local{}))", " i32".repeat(n - 1));
+        assert!(check_module(&valid_with(&locals(348))).is_ok());
+        let v = violations(&valid_with(&locals(349)));
+        assert_eq!(kinds(&v), vec![ViolationKind::Limit], "{v:?}");
+        assert_violation(&v, ViolationKind::Limit, &["function 5", "349 locals"]);
+
+        let segments: String = (0..129)
+            .map(|i| format!(r#"(data (i32.const {i}) "x")"#))
+            .collect();
+        let v = violations(&valid_with(&segments));
+        assert_violation(&v, ViolationKind::Limit, &["too many data segments: 129"]);
+
+        let v = violations(&module(&VALID.replacen(
+            "(table 2 funcref)",
+            "(table 4097 funcref)",
+            1,
+        )));
+        assert_violation(&v, ViolationKind::Limit, &["table entries: 4097"]);
+    }
+
+    #[test]
+    fn rejects_reserved_and_clashing_names() {
+        let v = violations(&valid_with(r#"(func (export "stylus_thing"))"#));
+        assert_violation(
+            &v,
+            ViolationKind::ReservedName,
+            &["stylus_thing", "reserved"],
+        );
+        let v = violations(&valid_with(r#"(func (export "read_args"))"#));
+        assert_violation(
+            &v,
+            ViolationKind::ReservedName,
+            &["`read_args` is both imported"],
+        );
+        let wat = VALID.replacen(
+            r#"(import "vm_hooks" "write_result" (func $write_result (param i32 i32)))"#,
+            r#"(import "vm_hooks" "write_result" (func $write_result (param i32 i32)))
+               (import "vm_hooks" "write_result" (func $write_result2 (param i32)))"#,
+            1,
+        );
+        let v = violations(&module(&wat));
+        assert_violation(
+            &v,
+            ViolationKind::ReservedName,
+            &["imported twice with different types"],
+        );
     }
 
     #[test]
@@ -1444,17 +1866,8 @@ mod tests {
         bytes.extend(body);
     }
 
-    fn leb(mut value: u32) -> Vec<u8> {
-        let mut out = Vec::new();
-        loop {
-            let byte = (value & 0x7f) as u8;
-            value >>= 7;
-            if value == 0 {
-                out.push(byte);
-                return out;
-            }
-            out.push(byte | 0x80);
-        }
+    fn leb(value: u32) -> Vec<u8> {
+        encode_leb_u32(value)
     }
 
     #[test]

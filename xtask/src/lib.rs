@@ -4,5 +4,6 @@
 //! entry point that `main.rs` dispatches to; shared workspace discovery is in [`workspace`].
 
 pub mod check;
+pub mod interfaces;
 pub mod wasm;
 pub mod workspace;

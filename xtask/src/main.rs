@@ -8,12 +8,20 @@ use std::process::ExitCode;
 type Run = fn(&[String]) -> Result<ExitCode, String>;
 
 /// (name, one-line description, entry point).
-const COMMANDS: &[(&str, &str, Run)] = &[(
-    "wasm",
-    "build every contract to WASM at opt-levels s, z and 3, keep the smallest, check it \
-     against the Stylus rules and write target/wasm/<crate>.wasm and target/wasm-sizes.json",
-    xtask::wasm::run,
-)];
+const COMMANDS: &[(&str, &str, Run)] = &[
+    (
+        "wasm",
+        "build every contract to WASM at opt-levels s, z and 3, keep the smallest, check it \
+         against the Stylus rules and write target/wasm/<crate>.wasm and target/wasm-sizes.json",
+        xtask::wasm::run,
+    ),
+    (
+        "interfaces",
+        "regenerate interfaces/I<Name>.sol from the contracts' export-abi binaries \
+         (--check: fail if they differ instead of writing)",
+        xtask::interfaces::run,
+    ),
+];
 
 fn usage() -> String {
     let mut out = String::from("usage: cargo xtask <command> [options]\n\ncommands:\n");

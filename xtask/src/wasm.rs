@@ -28,6 +28,11 @@ Writes target/wasm-sizes.json. Exits non-zero if any contract breaks a rule.
 options:
   --contract NAME   only this contract (package name, `-` or `_`); repeatable
   --level LEVEL     only this opt-level (s, z or 3); repeatable
+  --no-normalize    keep the 5-byte `call_indirect` table immediates that LLVM writes with
+                    reference types on (by default they are re-encoded as the single MVP
+                    byte 0x00 Stylus requires; see check::normalize_call_indirect)
+  --check FILE      build nothing: check this .wasm file (names from its name section, if
+                    any, appear in the messages); repeatable
   -h, --help        this help";
 
 /// Parsed command-line options.
@@ -35,6 +40,10 @@ options:
 pub struct Options {
     pub contracts: Vec<String>,
     pub levels: Vec<String>,
+    /// `--no-normalize`: keep LLVM's overlong `call_indirect` table immediates.
+    pub no_normalize: bool,
+    /// `--check FILE`: only check existing modules, no build.
+    pub check_files: Vec<PathBuf>,
     pub help: bool,
 }
 
@@ -68,6 +77,8 @@ pub fn parse_args(args: &[String]) -> Result<Options, String> {
                     options.levels.push(level);
                 }
             }
+            "--no-normalize" => options.no_normalize = true,
+            "--check" => options.check_files.push(PathBuf::from(value(flag)?)),
             "-h" | "--help" => options.help = true,
             other => return Err(format!("unknown argument `{other}`\n\n{HELP}")),
         }
@@ -82,6 +93,8 @@ pub fn parse_args(args: &[String]) -> Result<Options, String> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LevelSize {
     pub level: String,
+    /// `call_indirect` table immediates re-encoded by [`check::normalize_call_indirect`].
+    pub call_indirect_normalized: usize,
     /// Size with custom sections stripped.
     pub raw_bytes: usize,
     /// Brotli size of the stripped module.
@@ -122,6 +135,10 @@ pub fn run(args: &[String]) -> Result<ExitCode, String> {
         return Ok(ExitCode::SUCCESS);
     }
 
+    if !options.check_files.is_empty() {
+        return check_files(&options.check_files);
+    }
+
     let workspace = Workspace::load()?;
     let contracts = select_contracts(&workspace.contracts, &options.contracts)?;
     if contracts.is_empty() {
@@ -133,8 +150,14 @@ pub fn run(args: &[String]) -> Result<ExitCode, String> {
     }
     let names: Vec<&str> = contracts.iter().map(|c| c.package.as_str()).collect();
     println!("contracts: {}", names.join(", "));
-    if let Ok(flags) = std::env::var("RUSTFLAGS") {
-        println!("RUSTFLAGS from the environment: {flags}");
+    for var in [
+        "RUSTFLAGS",
+        "CARGO_ENCODED_RUSTFLAGS",
+        "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS",
+    ] {
+        if let Ok(flags) = std::env::var(var) {
+            println!("{var} from the environment: {flags}");
+        }
     }
 
     // Build every level first (one cargo invocation per level).
@@ -156,8 +179,15 @@ pub fn run(args: &[String]) -> Result<ExitCode, String> {
                 fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
             let stripped = check::strip_custom_sections(&bytes)
                 .map_err(|e| format!("{}: {e}", path.display()))?;
+            let (stripped, normalized) = if options.no_normalize {
+                (stripped, 0)
+            } else {
+                check::normalize_call_indirect(&stripped)
+                    .map_err(|e| format!("{}: {e}", path.display()))?
+            };
             levels.push(LevelSize {
                 level: level.clone(),
+                call_indirect_normalized: normalized,
                 raw_bytes: stripped.len(),
                 compressed_bytes: check::brotli_size(&stripped),
             });
@@ -184,6 +214,16 @@ pub fn run(args: &[String]) -> Result<ExitCode, String> {
     let json = serde_json::to_string_pretty(&sizes_json(&results)).expect("JSON value");
     fs::write(&json_path, json + "\n")
         .map_err(|e| format!("cannot write {}: {e}", json_path.display()))?;
+    for result in &results {
+        let normalized = result.chosen().call_indirect_normalized;
+        if normalized > 0 {
+            println!(
+                "{}: re-encoded {normalized} call_indirect table immediate(s) from the 5-byte \
+                 reference-types form to the MVP byte 0x00 (--no-normalize keeps them)",
+                result.contract
+            );
+        }
+    }
     println!();
     for result in &results {
         println!(
@@ -216,6 +256,37 @@ pub fn run(args: &[String]) -> Result<ExitCode, String> {
         results.len()
     );
     Ok(ExitCode::FAILURE)
+}
+
+/// `--check FILE...`: checks existing modules (sizes measured with custom sections stripped).
+fn check_files(files: &[PathBuf]) -> Result<ExitCode, String> {
+    let mut failed = 0;
+    for file in files {
+        let bytes = fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+        match check::check_module(&bytes) {
+            Ok(report) => println!(
+                "{}: ok: {} bytes stripped, {} bytes compressed ({:.1}% of {} KiB), {} host imports",
+                file.display(),
+                report.raw_bytes,
+                report.compressed_bytes,
+                check::percent_of(report.compressed_bytes, MAX_COMPRESSED_BYTES),
+                MAX_COMPRESSED_BYTES / 1024,
+                report.imports.len()
+            ),
+            Err(violations) => {
+                failed += 1;
+                eprintln!("{}: {} violation(s):", file.display(), violations.len());
+                for violation in &violations {
+                    eprintln!("  - {violation}");
+                }
+            }
+        }
+    }
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 /// The contracts named on the command line (all when none are named).
@@ -403,6 +474,7 @@ pub fn sizes_json(results: &[ContractResult]) -> Value {
                             .round() / 100.0,
                     "status": if r.passed() { "ok" } else { "fail" },
                     "violations": r.violations.iter().map(|v| v.to_string()).collect::<Vec<_>>(),
+                    "call_indirect_normalized": chosen.call_indirect_normalized,
                     "levels": r.levels.iter().map(|l| json!({
                         "opt_level": l.level,
                         "raw_bytes": l.raw_bytes,
@@ -444,11 +516,19 @@ mod tests {
         assert!(parse_args(&args(&["--level"])).is_err());
         assert!(parse_args(&args(&["--frobnicate"])).is_err());
         assert!(parse_args(&args(&["--help"])).unwrap().help);
+        assert!(parse_args(&args(&["--no-normalize"])).unwrap().no_normalize);
+        assert!(!parse_args(&[]).unwrap().no_normalize);
+        let o = parse_args(&args(&["--check", "a.wasm", "--check=b.wasm"])).unwrap();
+        assert_eq!(
+            o.check_files,
+            [PathBuf::from("a.wasm"), PathBuf::from("b.wasm")]
+        );
     }
 
     fn size(level: &str, raw: usize, compressed: usize) -> LevelSize {
         LevelSize {
             level: level.into(),
+            call_indirect_normalized: 0,
             raw_bytes: raw,
             compressed_bytes: compressed,
         }
