@@ -4,8 +4,9 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/tools/setup.sh"
 
-step "toolchain"
+step "toolchain and npm packages (wasm-opt)"
 setup_rust
+setup_node
 
-step "cargo xtask wasm: build (opt-levels s, z, 3), strip, compress, check every contract"
+step "cargo xtask wasm: build (opt-levels s, z, 3; std from source), strip, wasm-opt, compress, check every contract"
 cargo xtask wasm

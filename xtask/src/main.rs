@@ -11,8 +11,9 @@ type Run = fn(&[String]) -> Result<ExitCode, String>;
 const COMMANDS: &[(&str, &str, Run)] = &[
     (
         "wasm",
-        "build every contract to WASM at opt-levels s, z and 3, keep the smallest, check it \
-         against the Stylus rules and write target/wasm/<crate>.wasm and target/wasm-sizes.json",
+        "build every contract to WASM at opt-levels s, z and 3 (std rebuilt from source, then \
+         wasm-opt), keep the smallest, check it against the Stylus rules and write \
+         target/wasm/<crate>.wasm and target/wasm-sizes.json",
         xtask::wasm::run,
     ),
     (

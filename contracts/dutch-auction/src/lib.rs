@@ -2,13 +2,17 @@
 //!
 //! gavel's Dutch auction house: sells seized collateral in descending-price auctions, with the
 //! keeper-facing ABI and events of Maker's Liquidations 2.0 `Clipper` (`take`, `redo`,
-//! `getStatus`, `list`, `count`, `sales`; `Kick`, `Take`, `Redo`, `Yank`), so keeper bots and
-//! indexers written for Clipper work unchanged.
+//! `getStatus`, `list`, `count`, `sales`, `kicks`, `stopped`, `buf`, `tail`, `cusp`, `chip`,
+//! `tip`, `chost`; events `Kick`, `Take`, `Redo`, `Yank`), so keeper bots and indexers written
+//! for Clipper work unchanged.
 //!
 //! One instance serves one (collateral token, debt token) pair. It is deployed with
 //! `constructor(admin, collateral, debt_token, oracle, solvency)`: the oracle has Chainlink's
 //! `AggregatorV3Interface` ABI, the solvency module is gavel's `ISolvencyModule`
-//! (`specs/solvency-interface.md`).
+//! (`specs/solvency-interface.md`). The house calls `attach` inside `kick`, `payKeeper` for
+//! the kick and redo incentives, `onProceeds` after a partial take and `onAuctionEnd` when a
+//! sale ends (tab covered, lot sold out, or yank). `take` pulls the payment from the caller
+//! straight to the solvency module.
 //!
 //! ## Units
 //!
@@ -18,46 +22,77 @@
 //!   `10^27`. The oracle price is `answer * 10^(27 + debtDecimals - collateralDecimals -
 //!   oracleDecimals)`; the decimals are read once at construction (each must be at most 36,
 //!   otherwise `UnsupportedDecimals`).
-//! * `buf`, `cusp`, `floor`, curve `cut`: RAY factors as in Clipper, **stored as WADs**: a
-//!   setter rejects a value that is not a multiple of `10^9` (`InvalidParameter`), so the stored
-//!   value is exact. `chip`: WAD as in Clipper.
+//! * `buf`, `cusp`, `floor` and the curve's `cut` are RAY factors as in Clipper, **stored as
+//!   WADs**: a setter rejects a value that is not a multiple of `10^9` (`InvalidParameter`), so
+//!   what is stored is exactly what was set. `chip` is a WAD, as in Clipper.
 //!
 //! ## Rounding (always towards the protocol)
 //!
-//! * the curve price is rounded up; `owe = ceil(slice * price / RAY)`;
+//! * the curve price is rounded up, and `owe = ceil(slice * price / RAY)`;
 //! * when `owe` is cut down (to the tab, or to leave `dust`), `slice = floor(owe * RAY / price)`,
 //!   so `owe >= slice * price / RAY` always: the protocol is never paid less than the price
-//!   implies (a buyer may overpay by less than one collateral base unit's worth);
+//!   implies (the buyer may overpay by less than one collateral base unit's worth);
 //! * `top` and the floor are rounded up when an auction (re)starts.
 //!
 //! ## Snapshot per sale
 //!
-//! `kick` and `redo` copy into the sale everything that decides its course: curve kind, `cut`
-//! and period, `tail`, `dust`, and one absolute price threshold `minPrice` that folds the floor
-//! and `cusp` together (exactly, see [`Snapshot`]). Changing a parameter therefore never changes
-//! a running auction (Trail of Bits' Clipper finding); `redo` takes the parameters in force.
-//! `buf` only serves to compute `top` at the (re)start and is not stored again.
+//! `kick` and `redo` copy into the sale everything that decides its course: the curve (kind,
+//! `cut`, period), `tail`, `dust`, and one absolute price threshold `minPrice` that folds the
+//! floor and `cusp` together:
+//! `minPrice = max(ceil(floor * oraclePrice) + 1, ceil(cusp * top / RAY))`, rounded up to a
+//! whole price unit. For integer prices, Clipper's test `price * RAY / top < cusp` (floor
+//! division) is equivalent to `price < ceil(cusp * top / RAY)`, and `price <= floorPrice` to
+//! `price < floorPrice + 1`: one threshold, `price < minPrice`, is exactly both. Changing a
+//! parameter never changes a running auction (Trail of Bits' Clipper finding); `redo` takes the
+//! parameters in force. `buf` only serves to compute `top` at the (re)start and is implicit in
+//! `top`.
 //!
-//! ## A sale is 4 storage slots
+//! ## Storage: a sale is 4 slots
 //!
-//! | slot | bits |
+//! Storage is laid out by hand (raw slots, big-endian byte fields) so that every operation
+//! reads each slot once and writes only what changed:
+//!
+//! | slot | bytes |
 //! |---|---|
-//! | 0 | `tab` u128 \| `lot` u128 |
-//! | 1 | `top` u128 \| `minPrice` u128 (both in price units, below) |
-//! | 2 | `usr` address \| `tic` u40 \| `pos` u32 \| kicker index u16 \| curve kind u8 |
-//! | 3 | `cut` u64 (WAD) \| period u32 \| `tail` u32 \| `dust` u88 \| `liquidationId` u40 |
+//! | sale + 0 | `tab` u128 \| `lot` u128 |
+//! | sale + 1 | `top` u128 \| `minPrice` u128 (price units, below) |
+//! | sale + 2 | `usr` address \| `tic` u40 \| `pos` u32 \| kicker index u16 \| curve kind u8 |
+//! | sale + 3 | `cut` WAD u64 \| period u32 \| `tail` u32 \| `dust` u88 \| `liquidationId` u40 |
 //!
-//! Bounds (rejected with `ValueTooLarge` when exceeded): `tab`, `lot` `< 2^128`;
-//! `liquidationId < 2^40`; at most `2^23 - 1` active auctions; at most `2^16 - 1` kickers ever
-//! authorised; `tail`, `tau`, `step`, `maxAge < 2^32` seconds; `tip`, `dust < 2^88`; `buf` at
-//! most `18.44` (u64 WAD). Prices are stored in *price units* of `10^s` RAY where
-//! `s = max(0, debtDecimals - collateralDecimals)`, i.e. with a resolution of `10^-27` of a
-//! whole debt token per whole collateral token (or finer): a stored price `< 2^128` covers
-//! any collateral worth less than `3.4 * 10^11` debt tokens. `top` is rounded up to a whole
-//! price unit; a `top` beyond the bound makes `kick`/`redo` revert with `ValueTooLarge`.
+//! where `sale = keccak256(id . 11)` (a Solidity `mapping(uint256 => Sale)` at slot 11). Bounds,
+//! rejected with `ValueTooLarge`: `tab`, `lot < 2^128`; `liquidationId < 2^40`; at most
+//! `2^23 - 1` auctions running at once; at most `2^16 - 1` kickers ever authorised; `tail`,
+//! `tau`, `step`, `maxAge < 2^32` seconds; `tip`, `dust < 2^88`; `buf <= 18.44` (u64 WAD).
 //!
-//! `take` reads the two configuration slots and the four sale slots once each, and a partial
-//! take writes one sale slot (besides the lock, which shares a configuration slot).
+//! Prices are stored in *price units* of `10^s` RAY with `s = max(0, debtDecimals -
+//! collateralDecimals)`, i.e. with a resolution of `10^-27` whole debt token per whole
+//! collateral token or finer, so a stored price `< 2^128` covers any collateral worth less than
+//! `3.4 * 10^11` debt tokens whatever the decimals. `top` and `minPrice` are rounded up to a
+//! whole price unit; a larger `top` makes `kick`/`redo` revert with `ValueTooLarge`.
+//!
+//! Configuration (slots 2–7, after OpenZeppelin's `Ownable2Step` at slots 0–1):
+//!
+//! | slot | bytes |
+//! |---|---|
+//! | 2, 3 | collateral \| debt token \| solvency module \| flags u32 (`stopped` 2 bits, lock 1 bit, price-unit exponent `s` 6 bits, active count 23 bits) |
+//! | 4 | `buf` WAD u64 \| `cusp` WAD u64 \| `floor` WAD u64 \| `tail` u32 \| `maxAge` u32 |
+//! | 5 | curve kind u8 \| `cut` WAD u64 \| period u32 \| `dust` u88 \| `chip` WAD u64 |
+//! | 6 | oracle \| `tip` u88 \| oracle exponent `e` i8 |
+//! | 7 | `kicks` u64 \| guardian \| kickers ever authorised u16 |
+//!
+//! Mappings: kickers (slot 8: address → allowed, index), kicker addresses (slot 9: index →
+//! address, kept after de-authorisation so that `yank` can return collateral), active list
+//! (slot 10: word `p / 4` holds positions `p` in four u64 lanes), sales (slot 11).
+//!
+//! Slots 2 and 3 hold three addresses and the flags in 64 bytes, so the debt token straddles
+//! them (bytes 20..40); the flags, the lock and the solvency module are all in slot 3.
+//!
+//! Reads and writes per operation: a partial `take` reads slots 2, 3 and the four sale slots
+//! once each and writes one sale slot plus slot 3 (the lock, set and restored); a full take also
+//! clears the sale and moves the last active id (one list word, the moved sale's word 2).
+//! `redo` reads slot 3, the four sale slots and slots 4–6, and writes sale words 1 and 2 (and 3
+//! only if the snapshot changed). `kick` writes four fresh sale slots, one list word, slots 3
+//! and 7.
 //!
 //! ## Safety beyond Clipper
 //!
@@ -68,12 +103,22 @@
 //!   reaching it makes the auction need a `redo`;
 //! * circuit breaker `stopped` (1: no kick; 2: no kick or redo; 3: no kick, redo or take), set
 //!   by the admin (any level) or the guardian (only upwards);
-//! * a lock on `kick`/`take`/`redo`/`yank` (the flash callback cannot re-enter them: `Locked`);
+//! * a lock on `kick`/`take`/`redo`/`yank`: the flash callback cannot re-enter them (`Locked`;
+//!   on chain the SDK's own re-entrancy guard reverts first);
 //! * the flash callback is never made to the collateral token, the debt token, the solvency
-//!   module or this contract (`ForbiddenCallee`).
+//!   module or this contract, and this contract never receives the collateral
+//!   (`ForbiddenCallee`).
 //!
 //! Collateral must be a plain ERC-20 (no fee on transfer, no rebasing): `kick` checks that the
-//! house received exactly `lot`.
+//! house received exactly `lot`, so that the house always holds the sum of the running lots.
+//!
+//! ## Errors, ABI and WASM size
+//!
+//! Reverts carry Solidity custom errors (listed in `interfaces/IDutchAuction.sol`); [`Error`]
+//! holds their ABI encoding rather than an enum of the error types, as in the solvency module,
+//! because that is much smaller in WASM. For the same reason the WASM entry point decodes calls
+//! by hand ([`abi`]) instead of through the SDK's router, which native tests, motsu and
+//! `export-abi` still use; a differential test checks the two agree.
 #![cfg_attr(not(any(test, feature = "export-abi")), no_main)]
 #![cfg_attr(not(any(test, feature = "export-abi")), no_std)]
 
@@ -88,8 +133,8 @@ use alloy_primitives::{
     aliases::{U192, U96},
     Address, FixedBytes, B256, I256, U256,
 };
-use alloy_sol_types::SolCall;
-use gavel_math::{checked_add, checked_sub, mul_div, MathError, Rounding, RAY, WAD};
+use alloy_sol_types::{SolCall, SolError, SolEvent};
+use gavel_math::{checked_add, mul_div, MathError, Rounding, RAY, WAD};
 use openzeppelin_stylus::{
     access::{
         ownable,
@@ -97,14 +142,9 @@ use openzeppelin_stylus::{
     },
     token::erc20::utils::safe_erc20::{self, ISafeErc20, SafeErc20},
 };
-use stylus_sdk::{
-    abi::Bytes,
-    call::RawCall,
-    prelude::*,
-    storage::{StorageAddress, StorageMap, StorageU256},
-    types::AddressVM,
-};
+use stylus_sdk::{abi::Bytes, call::RawCall, prelude::*, types::AddressVM};
 
+pub mod abi;
 pub mod curve;
 
 pub use sol::*;
@@ -117,20 +157,24 @@ pub use sol::*;
 pub const MAX_DECIMALS: u8 = 36;
 /// Largest `liquidationId` a sale can carry (40 bits).
 pub const MAX_LIQUIDATION_ID: u64 = (1 << 40) - 1;
-/// Largest number of simultaneously active auctions (23 bits).
+/// Largest number of simultaneously running auctions (23 bits).
 pub const MAX_ACTIVE: u32 = (1 << 23) - 1;
 /// Largest `tip` and `dust` (88 bits).
 pub const MAX_AMOUNT_88: u128 = (1 << 88) - 1;
-/// Circuit-breaker levels: `stopped >= level` blocks the operation.
+/// Largest block time a sale can record (40 bits: year 36812).
+const MAX_TIME: u64 = (1 << 40) - 1;
+
+/// Circuit-breaker level at which `kick` stops (`stopped >= level` blocks).
 pub const LEVEL_KICK: u8 = 1;
-/// `stopped >= 2` blocks `redo` (and `kick`).
+/// Level at which `redo` stops (and `kick`).
 pub const LEVEL_REDO: u8 = 2;
-/// `stopped >= 3` blocks `take` (and `kick`, `redo`).
+/// Level at which `take` stops (and `kick`, `redo`).
 pub const LEVEL_TAKE: u8 = 3;
 /// `yank` is never blocked by the circuit breaker.
 const LEVEL_NONE: u8 = 4;
 
-/// `bytes32` names accepted by [`DutchAuction::file`], as Solidity's `bytes32("...")`.
+/// `bytes32` names of the parameters set through [`DutchAuction::file`], as Solidity's
+/// `bytes32("...")`.
 pub mod names {
     const fn key(name: &[u8]) -> [u8; 32] {
         let mut out = [0u8; 32];
@@ -145,7 +189,7 @@ pub mod names {
     pub const BUF: [u8; 32] = key(b"buf");
     /// Seconds after which an auction needs a redo (`> 0`).
     pub const TAIL: [u8; 32] = key(b"tail");
-    /// Price drop (fraction of `top`, RAY, `< 1`) below which an auction needs a redo.
+    /// Fraction of `top` (RAY, `< 1`) below which an auction needs a redo.
     pub const CUSP: [u8; 32] = key(b"cusp");
     /// Absolute floor as a fraction of the oracle price at (re)start (RAY, `< 1`).
     pub const FLOOR: [u8; 32] = key(b"floor");
@@ -157,288 +201,282 @@ pub mod names {
     pub const DUST: [u8; 32] = key(b"dust");
     /// Maximum oracle age in seconds (`> 0`).
     pub const MAX_AGE: [u8; 32] = key(b"maxAge");
-    /// Circuit-breaker level (event only: set through `setStopped`).
+    /// Circuit-breaker level (set through `setStopped`; name of its `File` event).
     pub const STOPPED: [u8; 32] = key(b"stopped");
-    /// Curve (error reports only: set through `setCurve`).
+    /// The curve (set through `setCurve`; name in its `InvalidParameter` errors).
     pub const CURVE: [u8; 32] = key(b"curve");
 }
 
 /// `10^9`: a WAD times this is a RAY.
 const GWEI: U256 = U256::from_limbs([1_000_000_000, 0, 0, 0]);
+/// One as a u64 WAD.
+const WAD_U64: u64 = 1_000_000_000_000_000_000;
 
-/// A RAY factor as the exact WAD it stores, if it is one and fits a u64.
+/// A RAY factor as the exact u64 WAD it is, if it is one.
 fn ray_to_wad(value: U256) -> Option<u64> {
-    let (wad, rest) = value.div_rem(GWEI);
-    if !rest.is_zero() {
+    // Division by a non-zero constant cannot fail.
+    let wad = mul_div(value, U256::from(1u8), GWEI, Rounding::Down).ok()?;
+    if mul(wad, GWEI) != value {
         return None;
     }
-    let [low, a, b, c] = wad.into_limbs();
+    as_u64(wad)
+}
+
+/// A u64 WAD widened to RAY (`< 2^94`: cannot overflow).
+#[inline(never)]
+fn wad_to_ray(wad: u64) -> U256 {
+    mul(U256::from(wad), GWEI)
+}
+
+/// `value` as a u64, if it fits.
+fn as_u64(value: U256) -> Option<u64> {
+    let [low, a, b, c] = value.into_limbs();
     ((a | b | c) == 0).then_some(low)
 }
 
-/// A WAD stored as a u64, widened to RAY (`< 2^94`: cannot overflow).
-fn wad_to_ray(wad: u64) -> U256 {
-    U256::from(wad).wrapping_mul(GWEI)
-}
-
-/// `value` as a u64 if it is in `1..=max`.
+/// `value` as a u64 if it is in `min..=max`.
 fn in_range(value: U256, min: u64, max: u64) -> Option<u64> {
-    let [low, a, b, c] = value.into_limbs();
-    ((a | b | c) == 0 && low >= min && low <= max).then_some(low)
+    as_u64(value).filter(|v| *v >= min && *v <= max)
 }
 
 // ------------------------------------------------------------------------------------------
 // 2. Storage
 // ------------------------------------------------------------------------------------------
 
-/// The four words of one sale (layout in the crate docs).
+/// Storage of the auction house. Only the admin roles use the SDK's storage types (slots 0 and
+/// 1); everything else lives in raw slots laid out in the crate docs.
 #[storage]
-pub struct SaleSlots {
-    w0: StorageU256,
-    w1: StorageU256,
-    w2: StorageU256,
-    w3: StorageU256,
-}
-
-/// Storage of the auction house. Configuration is packed by hand into few words so that each
-/// operation reads each slot once:
-///
-/// * `core0`: collateral token (160) | debt token bits 0..96 (96);
-/// * `core1`: debt token bits 96..160 (64) | solvency module (160) | `stopped` (2) | lock (1)
-///   | price-unit exponent `s` (6) | active count (23) — read by every operation;
-/// * `params0`: `buf` WAD (64) | `cusp` WAD (64) | `floor` WAD (64) | `tail` (32) | `maxAge` (32);
-/// * `params1`: curve kind (8) | `cut` WAD (64) | period (32) | `dust` (88) | `chip` WAD (64);
-/// * `params2`: oracle (160) | `tip` (88) | oracle exponent `e` as i8 (8);
-/// * `params3`: `kicks` (64) | guardian (160) | kickers ever authorised (16).
-#[storage]
-#[entrypoint]
 pub struct DutchAuction {
-    /// Admin (owner) and pending admin (OpenZeppelin).
+    /// Admin (owner) and pending admin (OpenZeppelin): slots 0 and 1.
     ownable: Ownable2Step,
     /// ERC-20 calls that accept tokens returning nothing (OpenZeppelin; no storage).
     safe_erc20: SafeErc20,
-    core0: StorageU256,
-    core1: StorageU256,
-    params0: StorageU256,
-    params1: StorageU256,
-    params2: StorageU256,
-    params3: StorageU256,
-    /// Kicker → `index << 1 | allowed` (index from 1, assigned on first authorisation).
-    kickers: StorageMap<Address, StorageU256>,
-    /// Kicker index → address (kept after de-authorisation: `yank` returns collateral to it).
-    kicker_addresses: StorageMap<U256, StorageAddress>,
-    /// Active sale ids, four u64 per word: position `p` is in word `p / 4`, lane `p % 4`.
-    active: StorageMap<U256, StorageU256>,
-    /// Sales by id.
-    sales: StorageMap<U256, SaleSlots>,
 }
 
-// Bit offsets. Sale word 2.
-const S2_TIC: usize = 160;
-const S2_POS: usize = 200;
-const S2_KICKER: usize = 232;
-const S2_KIND: usize = 248;
-// Sale word 3.
-const S3_PERIOD: usize = 64;
-const S3_TAIL: usize = 96;
-const S3_DUST: usize = 128;
-const S3_LIQ: usize = 216;
-// core1.
-const C1_SOLVENCY: usize = 64;
-const C1_STOPPED: usize = 224;
-const C1_LOCK: usize = 226;
-const C1_SCALE: usize = 227;
-const C1_COUNT: usize = 233;
-// params0.
-const P0_CUSP: usize = 64;
-const P0_FLOOR: usize = 128;
-const P0_TAIL: usize = 192;
-const P0_MAX_AGE: usize = 224;
-// params1.
-const P1_CUT: usize = 8;
-const P1_PERIOD: usize = 72;
-const P1_DUST: usize = 104;
-const P1_CHIP: usize = 192;
-// params2.
-const P2_TIP: usize = 160;
-const P2_EXP: usize = 248;
-// params3.
-const P3_GUARDIAN: usize = 64;
-const P3_KICKERS: usize = 224;
+// SAFETY: `DutchAuction` is a whole contract's storage (what the WASM entry point in [`abi`] and
+// motsu instantiate at slot 0), which is what `TopLevelStorage` asserts.
+unsafe impl TopLevelStorage for DutchAuction {}
 
-/// The low 64 bits of `x`.
-#[inline]
-fn low64(x: U256) -> u64 {
-    let [a, _, _, _] = x.into_limbs();
-    a
+/// Raw storage slots.
+mod slot {
+    /// Collateral, debt token, first 12 bytes of the solvency module.
+    pub const CORE0: u64 = 2;
+    /// Last 8 bytes of the solvency module... see `Core`.
+    pub const CORE1: u64 = 3;
+    /// `buf`, `cusp`, `floor`, `tail`, `maxAge`.
+    pub const PARAMS0: u64 = 4;
+    /// Curve kind, `cut`, period, `dust`, `chip`.
+    pub const PARAMS1: u64 = 5;
+    /// Oracle, `tip`, oracle exponent.
+    pub const PARAMS2: u64 = 6;
+    /// `kicks`, guardian, kicker count.
+    pub const PARAMS3: u64 = 7;
+    /// `mapping(address => word)`: byte 31 allowed, bytes 29..31 kicker index.
+    pub const KICKERS: u64 = 8;
+    /// `mapping(uint256 index => address)`.
+    pub const KICKER_ADDRESSES: u64 = 9;
+    /// `mapping(uint256 => word)`: four u64 ids per word.
+    pub const ACTIVE: u64 = 10;
+    /// `mapping(uint256 id => Sale)`, four words per sale.
+    pub const SALES: u64 = 11;
 }
 
-/// The low 128 bits of `x`.
-#[inline]
-fn low128(x: U256) -> u128 {
-    let [a, b, _, _] = x.into_limbs();
-    u128::from(a) | (u128::from(b) << 64)
+/// A storage word as 32 big-endian bytes.
+type Word = [u8; 32];
+
+/// Big-endian unsigned integer in `bytes[at..at + len]` (`len <= 16`).
+#[inline(never)]
+fn get(bytes: &[u8], at: usize, len: usize) -> u128 {
+    let mut value = 0u128;
+    for byte in bytes.iter().skip(at).take(len) {
+        value = (value << 8) | u128::from(*byte);
+    }
+    value
 }
 
-/// `width` (1..=64) bits of `word` from bit `offset`.
-#[inline]
-fn bits64(word: U256, offset: usize, width: u32) -> u64 {
-    low64(word >> offset) & (u64::MAX >> (64 - width))
+/// Writes the low `len` bytes of `value` big-endian into `bytes[at..at + len]`.
+#[inline(never)]
+fn put(bytes: &mut [u8], at: usize, len: usize, value: u128) {
+    let mut rest = value;
+    for byte in bytes.iter_mut().skip(at).take(len).rev() {
+        // Keeps the low byte (truncation intended).
+        *byte = rest as u8;
+        rest >>= 8;
+    }
 }
 
-/// `width` (1..=128) bits of `word` from bit `offset`.
-#[inline]
-fn bits128(word: U256, offset: usize, width: u32) -> u128 {
-    low128(word >> offset) & (u128::MAX >> (128 - width))
+/// The address in `bytes[at..at + 20]`.
+#[inline(never)]
+fn get_address(bytes: &[u8], at: usize) -> Address {
+    let mut out = [0u8; 20];
+    for (dst, src) in out.iter_mut().zip(bytes.iter().skip(at)) {
+        *dst = *src;
+    }
+    Address::from(out)
 }
 
-/// The address in bits `offset..offset + 160` of `word`.
-#[inline]
-fn address_at(word: U256, offset: usize) -> Address {
-    Address::from_word(B256::from(word >> offset))
+/// Writes `account` into `bytes[at..at + 20]`.
+#[inline(never)]
+fn put_address(bytes: &mut [u8], at: usize, account: Address) {
+    for (dst, src) in bytes.iter_mut().skip(at).zip(account.iter()) {
+        *dst = *src;
+    }
 }
 
-/// An address as a word (in the low 160 bits).
-#[inline]
+/// An address as an ABI word.
+#[inline(never)]
 fn address_word(account: Address) -> U256 {
-    U256::from_be_bytes(account.into_word().0)
+    word_of(&account.into_word().0)
 }
 
-/// `word` with bits `offset..offset + width` replaced by the low `width` bits of `value`.
-#[inline]
-fn with_bits(word: U256, offset: usize, width: usize, value: U256) -> U256 {
-    let mask = (U256::MAX >> (256 - width)) << offset;
-    (word & !mask) | ((value << offset) & mask)
+/// `x` as 32 big-endian bytes. Not inlined: WASM has no byte swap, and this is the one copy.
+#[inline(never)]
+fn be(x: &U256) -> Word {
+    x.to_be_bytes::<32>()
 }
 
-/// `10^n` (`n <= 77` fits; callers pass at most 72).
+/// 32 big-endian bytes as a number (the one copy, as for [`be`]).
+#[inline(never)]
+fn word_of(bytes: &Word) -> U256 {
+    U256::from_be_bytes(*bytes)
+}
+
+/// `a * b`; every caller states why the product cannot overflow (it would saturate).
+/// Through `mul_div` so that the WASM carries one multiplication routine.
+#[inline(never)]
+fn mul(a: U256, b: U256) -> U256 {
+    mul_div(a, b, U256::from(1u8), Rounding::Down).unwrap_or(U256::MAX)
+}
+
+/// `10^n` (callers pass at most 72; it would saturate beyond 77).
 fn pow10(n: u32) -> U256 {
     let mut out = U256::from(1u8);
-    let ten = U256::from(10u8);
-    let mut i = 0;
-    while i < n {
-        out = out.saturating_mul(ten);
-        i += 1;
+    for _ in 0..n {
+        out = mul(out, U256::from(10u8));
     }
     out
 }
 
-/// The configuration every operation needs (`core0`, `core1`).
+/// Slots 2 and 3: the configuration every operation reads. Bytes 0..20 collateral, 20..40
+/// debt token, 40..60 solvency module, 60..64 flags (big-endian u32: bits 0..23 active count,
+/// 23..29 price-unit exponent, bit 29 lock, bits 30..32 `stopped`).
 #[derive(Clone, Copy)]
-struct Core {
-    collateral: Address,
-    debt: Address,
-    solvency: Address,
-    /// `core1` as read; written back with the changed fields.
-    word1: U256,
-}
+struct Core([Word; 2]);
+
+const FLAG_SCALE: u32 = 23;
+const FLAG_LOCK: u32 = 29;
+const FLAG_STOPPED: u32 = 30;
 
 impl Core {
-    fn stopped(&self) -> u8 {
-        // Two bits: at most 3.
-        bits64(self.word1, C1_STOPPED, 2) as u8
+    /// Both words as one 64-byte string.
+    fn bytes(&self) -> &[u8] {
+        self.0.as_flattened()
     }
-    fn locked(&self) -> bool {
-        bits64(self.word1, C1_LOCK, 1) == 1
+    fn collateral(&self) -> Address {
+        get_address(self.bytes(), 0)
+    }
+    fn debt(&self) -> Address {
+        get_address(self.bytes(), 20)
+    }
+    fn solvency(&self) -> Address {
+        get_address(self.bytes(), 40)
+    }
+    fn flags(&self) -> u32 {
+        // Four bytes: fits.
+        get(&self.0[1], 28, 4) as u32
+    }
+    fn set_flags(&mut self, flags: u32) {
+        put(&mut self.0[1], 28, 4, u128::from(flags));
     }
     fn count(&self) -> u32 {
-        // 23 bits.
-        bits64(self.word1, C1_COUNT, 23) as u32
+        self.flags() & MAX_ACTIVE
     }
     fn set_count(&mut self, count: u32) {
-        self.word1 = with_bits(self.word1, C1_COUNT, 23, U256::from(count));
+        self.set_flags((self.flags() & !MAX_ACTIVE) | (count & MAX_ACTIVE));
+    }
+    /// Price unit `10^s` RAY.
+    fn unit(&self) -> U256 {
+        pow10((self.flags() >> FLAG_SCALE) & 0x3f)
+    }
+    fn locked(&self) -> bool {
+        (self.flags() >> FLAG_LOCK) & 1 == 1
+    }
+    fn stopped(&self) -> u8 {
+        // Two bits.
+        (self.flags() >> FLAG_STOPPED) as u8
     }
 }
 
-/// Price unit `10^s` RAY for the exponent `s` stored in `core1`.
-fn scale_of(word1: U256) -> U256 {
-    // Six bits, at most 36 by construction.
-    pow10(bits64(word1, C1_SCALE, 6) as u32)
-}
+/// Where a field of a sale lives: `(word, byte offset, byte length)` (layout in the crate docs).
+type Field = (usize, usize, usize);
 
-/// The snapshot a sale carries (sale word 3 plus the curve kind of word 2). `min_price` is the
-/// lowest price at which the sale may be taken, in price units:
-/// `ceil(max(ceil(floor * feed) + 1, ceil(cusp * top)) / unit)`. Clipper's `cusp` test
-/// `price * RAY / top < cusp` (floor division) is equivalent to `price < ceil(cusp * top /
-/// RAY)` for integers, and `price <= floorPrice` to `price < floorPrice + 1`, so one threshold
-/// is exact for both (up to rounding the threshold up to a whole price unit).
+const TAB: Field = (0, 0, 16);
+const LOT: Field = (0, 16, 16);
+/// Starting price, in price units.
+const TOP: Field = (1, 0, 16);
+/// Lowest price at which the sale may be taken, in price units.
+const MIN_PRICE: Field = (1, 16, 16);
+/// `usr` is bytes 0..20 of word 2.
+const TIC: Field = (2, 20, 5);
+const POS: Field = (2, 25, 4);
+const KICKER: Field = (2, 29, 2);
+/// Snapshot: curve kind.
+const KIND: Field = (2, 31, 1);
+/// Snapshot: curve `cut` (WAD).
+const CUT: Field = (3, 0, 8);
+/// Snapshot: curve period (`tau` or `step`).
+const PERIOD: Field = (3, 8, 4);
+/// Snapshot: `tail`.
+const TAIL: Field = (3, 12, 4);
+/// Snapshot: `dust`.
+const DUST: Field = (3, 16, 11);
+const LIQUIDATION: Field = (3, 27, 5);
+
+/// A sale: its four storage words, read and written whole; fields are decoded where used.
 #[derive(Clone, Copy, PartialEq, Eq)]
-struct Snapshot {
-    kind: u8,
-    cut: u64,
-    period: u32,
-    tail: u32,
-    dust: u128,
-}
-
-/// A sale as decoded from its four words.
-#[derive(Clone, Copy)]
-struct Sale {
-    tab: u128,
-    lot: u128,
-    /// Price units.
-    top: u128,
-    /// Price units.
-    min_price: u128,
-    usr: Address,
-    tic: u64,
-    pos: u32,
-    kicker: u16,
-    snap: Snapshot,
-    liquidation: u64,
-}
+struct Sale([Word; 4]);
 
 impl Sale {
-    fn decode(w0: U256, w1: U256, w2: U256, w3: U256) -> Sale {
-        Sale {
-            tab: low128(w0),
-            lot: low128(w0 >> 128),
-            top: low128(w1),
-            min_price: low128(w1 >> 128),
-            usr: address_at(w2, 0),
-            tic: bits64(w2, S2_TIC, 40),
-            pos: bits64(w2, S2_POS, 32) as u32,
-            kicker: bits64(w2, S2_KICKER, 16) as u16,
-            liquidation: bits64(w3, S3_LIQ, 40),
-            snap: Snapshot {
-                kind: bits64(w2, S2_KIND, 8) as u8,
-                cut: low64(w3),
-                period: bits64(w3, S3_PERIOD, 32) as u32,
-                tail: bits64(w3, S3_TAIL, 32) as u32,
-                dust: bits128(w3, S3_DUST, 88),
-            },
-        }
-    }
-    fn w0(&self) -> U256 {
-        U256::from(self.tab) | (U256::from(self.lot) << 128)
-    }
-    fn w1(&self) -> U256 {
-        U256::from(self.top) | (U256::from(self.min_price) << 128)
-    }
-    fn w2(&self) -> U256 {
-        let mut w = address_word(self.usr);
-        w = with_bits(w, S2_TIC, 40, U256::from(self.tic));
-        w = with_bits(w, S2_POS, 32, U256::from(self.pos));
-        w = with_bits(w, S2_KICKER, 16, U256::from(self.kicker));
-        with_bits(w, S2_KIND, 8, U256::from(self.snap.kind))
-    }
-    fn w3(&self) -> U256 {
-        let mut w = U256::from(self.snap.cut);
-        w = with_bits(w, S3_PERIOD, 32, U256::from(self.snap.period));
-        w = with_bits(w, S3_TAIL, 32, U256::from(self.snap.tail));
-        w = with_bits(w, S3_DUST, 88, U256::from(self.snap.dust));
-        with_bits(w, S3_LIQ, 40, U256::from(self.liquidation))
+    /// Field `(word, at, len)` (`len <= 16`).
+    fn get(&self, (word, at, len): Field) -> u128 {
+        self.0.get(word).map_or(0, |w| get(w, at, len))
     }
 
-    /// `(needsRedo, price)` at time `now`, prices in RAY (`unit` = price unit).
+    /// Sets field `(word, at, len)` to the low `len` bytes of `value`.
+    fn set(&mut self, (word, at, len): Field, value: u128) {
+        if let Some(w) = self.0.get_mut(word) {
+            put(w, at, len, value);
+        }
+    }
+
+    fn tab(&self) -> u128 {
+        self.get(TAB)
+    }
+
+    fn lot(&self) -> u128 {
+        self.get(LOT)
+    }
+
+    fn usr(&self) -> Address {
+        get_address(&self.0[2], 0)
+    }
+
+    fn liquidation(&self) -> U256 {
+        U256::from(self.get(LIQUIDATION))
+    }
+
+    /// `(needsRedo, price)` at time `now`, the price in RAY (`unit`: the price unit).
     fn status(&self, now: u64, unit: U256) -> Result<(bool, U256), Error> {
-        let elapsed = now.saturating_sub(self.tic);
+        // Five bytes: the cast is exact.
+        let elapsed = now.saturating_sub(self.get(TIC) as u64);
         // Price units are at most 10^36 < 2^120 and stored prices below 2^128: the products
-        // stay below 2^248.
-        let top = U256::from(self.top).wrapping_mul(unit);
-        let min_price = U256::from(self.min_price).wrapping_mul(unit);
-        let price = curve::price(self.snap.kind, self.snap.cut, self.snap.period, top, elapsed)?;
-        Ok((elapsed > u64::from(self.snap.tail) || price < min_price, price))
+        // are below 2^248.
+        let top = mul(U256::from(self.get(TOP)), unit);
+        let min_price = mul(U256::from(self.get(MIN_PRICE)), unit);
+        // The casts keep fields of 1, 8 and 4 bytes: exact.
+        let (kind, cut, period) = (self.get(KIND) as u8, self.get(CUT) as u64, self.get(PERIOD) as u32);
+        let price = curve::price(kind, cut, period, top, elapsed)?;
+        Ok((elapsed > self.get(TAIL) as u64 || price < min_price, price))
     }
 }
 
@@ -452,16 +490,16 @@ mod sol {
 
     gavel_common::events! {
         /// An auction started (Clipper's event). `top` is the starting price (RAY), `coin` the
-        /// keeper incentive actually paid by the solvency module.
+        /// keeper incentive the solvency module actually paid.
         event Kick(uint256 indexed id, uint256 top, uint256 tab, uint256 lot, address indexed usr, address indexed kpr, uint256 coin);
-        /// A purchase (Clipper's event): `tab` and `lot` are what remains after it (`lot` is the
-        /// collateral returned to `usr` when the tab was covered).
+        /// A purchase (Clipper's event). `tab` and `lot` are what is left after it; when the tab
+        /// is covered, `lot` is the collateral returned to `usr`.
         event Take(uint256 indexed id, uint256 max, uint256 price, uint256 owe, uint256 tab, uint256 lot, address indexed usr);
-        /// An auction restarted (Clipper's event).
+        /// An auction restarted (Clipper's event); `coin` as in `Kick`.
         event Redo(uint256 indexed id, uint256 top, uint256 tab, uint256 lot, address indexed usr, address indexed kpr, uint256 coin);
         /// An auction was cancelled by the admin (Clipper's event).
         event Yank(uint256 id);
-        /// A parameter changed (Maker's `File`); `stopped` is reported as `File("stopped", level)`.
+        /// A parameter changed (Maker's `File`); the circuit breaker logs `File("stopped", level)`.
         event File(bytes32 indexed what, uint256 data);
         /// The price curve for new auctions changed (`cut` in RAY).
         event CurveSet(uint256 kind, uint256 cut, uint256 period);
@@ -515,7 +553,7 @@ mod sol {
         /// The tab is at most the dust threshold: only the whole lot can be bought.
         #[derive(Debug)]
         error NoPartialPurchase(uint256 tab, uint256 dust);
-        /// The flash callback target (or collateral receiver) is not allowed.
+        /// The flash-callback target or collateral receiver is not allowed.
         #[derive(Debug)]
         error ForbiddenCallee(address who);
         /// The oracle answered zero or a negative price.
@@ -565,66 +603,47 @@ mod sol {
     }
 }
 
-/// Every way a call to [`DutchAuction`] can fail, each a Solidity custom error.
-#[derive(SolidityError, Debug)]
-pub enum Error {
-    /// `OwnableUnauthorizedAccount(address account)`: the caller is not the admin.
-    UnauthorizedAccount(ownable::OwnableUnauthorizedAccount),
-    /// `OwnableInvalidOwner(address owner)`.
-    InvalidOwner(ownable::OwnableInvalidOwner),
-    /// `SafeErc20FailedOperation(address token)`: a token transfer failed.
-    TransferFailed(safe_erc20::SafeErc20FailedOperation),
-    /// `Locked()`.
-    Locked(Locked),
-    /// `AuctionsStopped(uint256 stopped)`.
-    Stopped(AuctionsStopped),
-    /// `Unauthorized(address account)`.
-    Unauthorized(Unauthorized),
-    /// `ZeroAmount()`.
-    ZeroAmount(ZeroAmount),
-    /// `ZeroAddress()`.
-    ZeroAddress(ZeroAddress),
-    /// `ValueTooLarge(uint256 value, uint256 max)`.
-    ValueTooLarge(ValueTooLarge),
-    /// `NotConfigured()`.
-    NotConfigured(NotConfigured),
-    /// `InvalidParameter(bytes32 what, uint256 data)`.
-    InvalidParameter(InvalidParameter),
-    /// `NotRunning(uint256 id)`.
-    NotRunning(NotRunning),
-    /// `NeedsRedo(uint256 id)`.
-    NeedsRedo(NeedsRedo),
-    /// `CannotReset(uint256 id)`.
-    CannotReset(CannotReset),
-    /// `TooExpensive(uint256 max, uint256 price)`.
-    TooExpensive(TooExpensive),
-    /// `NoPartialPurchase(uint256 tab, uint256 dust)`.
-    NoPartialPurchase(NoPartialPurchase),
-    /// `ForbiddenCallee(address who)`.
-    ForbiddenCallee(ForbiddenCallee),
-    /// `InvalidPrice(int256 answer)`.
-    InvalidPrice(InvalidPrice),
-    /// `StalePrice(uint256 updatedAt, uint256 now)`.
-    StalePrice(StalePrice),
-    /// `ExternalCallFailed(address target, bytes reason)`.
-    ExternalCallFailed(ExternalCallFailed),
-    /// `CollateralNotReceived(uint256 expected, uint256 received)`.
-    CollateralNotReceived(CollateralNotReceived),
-    /// `UnsupportedDecimals(uint8 collateral, uint8 debt, uint8 oracle)`.
-    UnsupportedDecimals(UnsupportedDecimals),
-    /// `NotAContract(address account)`.
-    NotAContract(NotAContract),
-    /// `SameToken(address token)`.
-    SameToken(SameToken),
-    /// `MathOverflow()`.
-    MathOverflow(MathOverflow),
+/// Why a call failed: the ABI encoding of one of the contract's custom errors (the `sol!`
+/// errors above and OpenZeppelin's `OwnableUnauthorizedAccount`, `OwnableInvalidOwner` and
+/// `SafeErc20FailedOperation`), which is the revert data.
+///
+/// Deliberately not an enum of the error types (as in the solvency module): a 12-byte `Vec` is
+/// what every `?` moves, where an enum of 100-byte variants made error propagation and
+/// encoding a large share of the WASM. The tests compare each error with its `sol!` type's
+/// `abi_encode()`; `export-abi` lists the errors through the `InnerTypes` impl below.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Error(Vec<u8>);
+
+impl Error {
+    /// The custom error with `selector` and static arguments `args`.
+    #[cold]
+    #[inline(never)]
+    fn new(selector: [u8; 4], args: &[U256]) -> Self {
+        Error(encode(selector, args))
+    }
+
+    /// The revert data: selector and arguments.
+    pub fn data(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl From<Error> for Vec<u8> {
+    fn from(error: Error) -> Vec<u8> {
+        error.0
+    }
 }
 
 impl From<ownable::Error> for Error {
     fn from(error: ownable::Error) -> Self {
         match error {
-            ownable::Error::UnauthorizedAccount(e) => Error::UnauthorizedAccount(e),
-            ownable::Error::InvalidOwner(e) => Error::InvalidOwner(e),
+            ownable::Error::UnauthorizedAccount(e) => Error::new(
+                ownable::OwnableUnauthorizedAccount::SELECTOR,
+                &[address_word(e.account)],
+            ),
+            ownable::Error::InvalidOwner(e) => {
+                Error::new(ownable::OwnableInvalidOwner::SELECTOR, &[address_word(e.owner)])
+            }
         }
     }
 }
@@ -632,31 +651,97 @@ impl From<ownable::Error> for Error {
 impl From<safe_erc20::Error> for Error {
     fn from(error: safe_erc20::Error) -> Self {
         match error {
-            safe_erc20::Error::SafeErc20FailedOperation(e) => Error::TransferFailed(e),
+            safe_erc20::Error::SafeErc20FailedOperation(e) => transfer_failed(e.token),
             // Only raised by `safe_decrease_allowance`, which this contract never calls.
-            safe_erc20::Error::SafeErc20FailedDecreaseAllowance(e) => {
-                Error::TransferFailed(safe_erc20::SafeErc20FailedOperation { token: e.spender })
-            }
+            safe_erc20::Error::SafeErc20FailedDecreaseAllowance(e) => transfer_failed(e.spender),
         }
     }
 }
 
 impl From<MathError> for Error {
     fn from(_: MathError) -> Self {
-        Error::MathOverflow(MathOverflow {})
+        fail(MathOverflow::SELECTOR)
     }
 }
 
+#[cfg(feature = "export-abi")]
+impl stylus_sdk::abi::export::internal::InnerTypes for Error {
+    /// The errors the interface lists, as `#[derive(SolidityError)]` would list them.
+    fn inner_types() -> Vec<stylus_sdk::abi::export::internal::InnerType> {
+        use alloc::format;
+        use stylus_sdk::abi::export::internal::InnerType;
+        macro_rules! errors {
+            ($($error:ty),* $(,)?) => {
+                vec![$(InnerType {
+                    name: format!(
+                        "error {};",
+                        <$error as alloy_sol_types::SolError>::SIGNATURE.replace(',', ", ")
+                    ),
+                    id: core::any::TypeId::of::<$error>(),
+                }),*]
+            };
+        }
+        errors!(
+            ownable::OwnableUnauthorizedAccount,
+            ownable::OwnableInvalidOwner,
+            safe_erc20::SafeErc20FailedOperation,
+            Locked,
+            AuctionsStopped,
+            Unauthorized,
+            ZeroAmount,
+            ZeroAddress,
+            ValueTooLarge,
+            NotConfigured,
+            InvalidParameter,
+            NotRunning,
+            NeedsRedo,
+            CannotReset,
+            TooExpensive,
+            NoPartialPurchase,
+            ForbiddenCallee,
+            InvalidPrice,
+            StalePrice,
+            ExternalCallFailed,
+            CollateralNotReceived,
+            UnsupportedDecimals,
+            NotAContract,
+            SameToken,
+            MathOverflow,
+        )
+    }
+}
+
+/// An error without arguments.
+fn fail(selector: [u8; 4]) -> Error {
+    Error::new(selector, &[])
+}
+
+/// An error whose one argument is an address.
+fn fail_address(selector: [u8; 4], account: Address) -> Error {
+    Error::new(selector, &[address_word(account)])
+}
+
+fn transfer_failed(token: Address) -> Error {
+    fail_address(safe_erc20::SafeErc20FailedOperation::SELECTOR, token)
+}
+
 fn too_large(value: U256, max: U256) -> Error {
-    Error::ValueTooLarge(ValueTooLarge { value, max })
+    Error::new(ValueTooLarge::SELECTOR, &[value, max])
 }
 
 fn not_running(id: U256) -> Error {
-    Error::NotRunning(NotRunning { id })
+    Error::new(NotRunning::SELECTOR, &[id])
 }
 
 fn invalid(what: [u8; 32], data: U256) -> Error {
-    Error::InvalidParameter(InvalidParameter { what: FixedBytes(what), data })
+    Error::new(InvalidParameter::SELECTOR, &[word_of(&what), data])
+}
+
+/// `ExternalCallFailed(target, reason)`.
+#[cold]
+#[inline(never)]
+fn call_failed(target: Address, reason: Vec<u8>) -> Error {
+    Error(encode_dynamic(ExternalCallFailed::SELECTOR, &[address_word(target)], &reason))
 }
 
 // ------------------------------------------------------------------------------------------
@@ -666,9 +751,13 @@ fn invalid(what: [u8; 32], data: U256) -> Error {
 /// `sales(id)` as Clipper returns it: `(pos, tab, lot, usr, tic, top)`.
 pub type SaleView = (U256, U256, U256, Address, U96, U256);
 
-/// `snapshot(id)`: `(liquidationId, kicker, kind, cut (RAY), period, tail, minPrice (RAY), dust)`.
+/// `snapshot(id)`: `(liquidationId, kicker, kind, cut (RAY), period, tail, minPrice (RAY),
+/// dust)`.
 pub type SnapshotView = (U256, Address, U256, U256, U256, U256, U256, U256);
 
+/// The contract's ABI. Native tests, motsu's cross-contract calls and `export-abi` use it
+/// through the SDK's router; the WASM entry point decodes calls by hand and calls the same
+/// methods ([`abi`]).
 #[public]
 impl DutchAuction {
     /// Sets the admin, the tokens, the oracle and the solvency module, and reads the decimals
@@ -686,42 +775,44 @@ impl DutchAuction {
         self.ownable.constructor(admin)?;
         if collateral.is_zero() || debt_token.is_zero() || oracle.is_zero() || solvency.is_zero()
         {
-            return Err(Error::ZeroAddress(ZeroAddress {}));
+            return Err(fail(ZeroAddress::SELECTOR));
         }
         if collateral == debt_token {
-            return Err(Error::SameToken(SameToken { token: collateral }));
+            return Err(fail_address(SameToken::SELECTOR, collateral));
         }
         // `AddressVM::has_code` (extcodehash) is what OpenZeppelin's SafeErc20 uses too.
         #[allow(deprecated)]
         let has_code = solvency.has_code();
         if !has_code {
-            return Err(Error::NotAContract(NotAContract { account: solvency }));
+            return Err(fail_address(NotAContract::SELECTOR, solvency));
         }
-        let decimals = <IPriceFeed::decimalsCall as SolCall>::SELECTOR;
-        let cd = self.read_u8(collateral, decimals)?;
-        let dd = self.read_u8(debt_token, decimals)?;
-        let od = self.read_u8(oracle, decimals)?;
+        let cd = self.read_decimals(collateral)?;
+        let dd = self.read_decimals(debt_token)?;
+        let od = self.read_decimals(oracle)?;
         if cd > MAX_DECIMALS || dd > MAX_DECIMALS || od > MAX_DECIMALS {
-            return Err(Error::UnsupportedDecimals(UnsupportedDecimals {
-                collateral: cd,
-                debt: dd,
-                oracle: od,
-            }));
+            return Err(Error::new(
+                UnsupportedDecimals::SELECTOR,
+                &[U256::from(cd), U256::from(dd), U256::from(od)],
+            ));
         }
-        // Price unit exponent s = max(0, dd - cd) in 0..=36; oracle exponent
-        // e = 27 + dd - cd - od in -45..=63 (all small: no overflow in i16).
+        // Price-unit exponent s = max(0, dd - cd) in 0..=36; oracle exponent
+        // e = 27 + dd - cd - od in -45..=63 (small: no overflow in i16, fits an i8).
         let scale = dd.saturating_sub(cd);
         let exp = 27i16 + i16::from(dd) - i16::from(cd) - i16::from(od);
-        let debt = address_word(debt_token);
-        self.core0.set(address_word(collateral) | (debt << 160));
-        let mut word1 = debt >> 96;
-        word1 = with_bits(word1, C1_SOLVENCY, 160, address_word(solvency));
-        word1 = with_bits(word1, C1_SCALE, 6, U256::from(scale));
-        self.core1.set(word1);
-        let mut p2 = address_word(oracle);
-        // `exp as i8 as u8`: the two's-complement byte, decoded back with `as i8`.
-        p2 = with_bits(p2, P2_EXP, 8, U256::from(exp as i8 as u8));
-        self.params2.set(p2);
+        let mut core = Core([[0u8; 32]; 2]);
+        {
+            let bytes = core.0.as_flattened_mut();
+            put_address(bytes, 0, collateral);
+            put_address(bytes, 20, debt_token);
+            put_address(bytes, 40, solvency);
+        }
+        core.set_flags(u32::from(scale) << FLAG_SCALE);
+        self.store_core(&core, true);
+        let mut p2 = [0u8; 32];
+        put_address(&mut p2, 0, oracle);
+        // The exponent's two's-complement byte, read back with `as i8`.
+        put(&mut p2, 31, 1, u128::from(exp as i8 as u8));
+        self.sstore(U256::from(slot::PARAMS2), p2);
         Ok(())
     }
 
@@ -731,9 +822,9 @@ impl DutchAuction {
     /// most `max` (RAY). The collateral goes to `who`; if `data` is non-empty,
     /// `who.clipperCall(msg.sender, owe, slice, data)` is called next (flash liquidation), and
     /// only then `owe` debt tokens are pulled from the caller to the solvency module. At most
-    /// the tab is collected; a partial purchase leaves at least `dust` of tab (else it is cut
-    /// to leave exactly `dust`, and with a tab at most `dust` only the whole lot can be
-    /// bought). When the tab is covered, the remaining collateral goes back to `usr`.
+    /// the tab is collected; a partial purchase leaves at least `dust` of tab (else it is cut to
+    /// leave exactly `dust`; with a tab at most `dust` only the whole lot can be bought). When
+    /// the tab is covered, the remaining collateral goes back to `usr`.
     pub fn take(
         &mut self,
         id: U256,
@@ -742,18 +833,18 @@ impl DutchAuction {
         who: Address,
         data: Bytes,
     ) -> Result<(), Error> {
-        let mut core = self.enter(LEVEL_TAKE)?;
+        let mut core = self.enter(LEVEL_TAKE, true)?;
         let result = self.take_inner(&mut core, id, amt, max, who, &data);
         self.leave();
         result
     }
 
-    /// Restarts auction `id` if it needs it (older than its `tail`, price below `cusp * top`
+    /// Restarts auction `id` if it needs it (older than its `tail`, price below `cusp * top`,
     /// or at its floor) from a fresh oracle price times `buf`, with the parameters in force.
-    /// Pays `kpr` the keeper incentive (`tip + chip * tab`) through the solvency module when
+    /// Pays `kpr` the keeper incentive (`tip + chip * tab`, through the solvency module) when
     /// `tab >= dust` and `lot * price >= dust`.
     pub fn redo(&mut self, id: U256, kpr: Address) -> Result<(), Error> {
-        let mut core = self.enter(LEVEL_REDO)?;
+        let mut core = self.enter(LEVEL_REDO, false)?;
         let result = self.redo_inner(&mut core, id, kpr);
         self.leave();
         result
@@ -765,43 +856,43 @@ impl DutchAuction {
         let Some(sale) = self.read_sale(id) else {
             return Ok((false, U256::ZERO, U256::ZERO, U256::ZERO));
         };
-        let (done, price) = sale.status(self.now(), scale_of(self.core1.get()))?;
-        Ok((done, price, U256::from(sale.lot), U256::from(sale.tab)))
+        let (done, price) = sale.status(self.now(), self.load_core().unit())?;
+        Ok((done, price, U256::from(sale.lot()), U256::from(sale.tab())))
     }
 
     /// Ids of the running auctions.
     pub fn list(&self) -> Vec<U256> {
-        let count = self.count_now();
-        let mut out = Vec::with_capacity(count as usize);
-        let mut word = U256::ZERO;
-        let mut pos = 0u32;
-        while pos < count {
-            if pos % 4 == 0 {
-                word = self.active.get(U256::from(pos / 4));
+        let count = self.load_core().count();
+        let mut out = Vec::new();
+        let mut word = [0u8; 32];
+        for pos in 0..count {
+            let lane = pos % 4;
+            if lane == 0 {
+                word = self.sload(self.map_slot(U256::from(pos / 4), slot::ACTIVE));
             }
-            out.push(U256::from(bits64(word, 64 * (pos % 4) as usize, 64)));
-            pos += 1;
+            out.push(U256::from(get(&word, 8 * lane as usize, 8)));
         }
         out
     }
 
     /// Number of running auctions.
     pub fn count(&self) -> U256 {
-        U256::from(self.count_now())
+        U256::from(self.load_core().count())
     }
 
     /// Auction `id` as Clipper's `sales(id)`: `(pos, tab, lot, usr, tic, top)`; zeros if none.
     pub fn sales(&self, id: U256) -> SaleView {
         match self.read_sale(id) {
             Some(sale) => (
-                U256::from(sale.pos),
-                U256::from(sale.tab),
-                U256::from(sale.lot),
-                sale.usr,
-                U96::from(sale.tic),
-                U256::from(sale.top).wrapping_mul(scale_of(self.core1.get())),
+                U256::from(sale.get(POS)),
+                U256::from(sale.tab()),
+                U256::from(sale.lot()),
+                sale.usr(),
+                // Five bytes: fits (and `from_limbs` has no panicking path).
+                U96::from_limbs([sale.get(TIC) as u64, 0]),
+                mul(U256::from(sale.get(TOP)), self.load_core().unit()),
             ),
-            None => (U256::ZERO, U256::ZERO, U256::ZERO, Address::ZERO, U96::ZERO, U256::ZERO),
+            None => Default::default(),
         }
     }
 
@@ -811,116 +902,120 @@ impl DutchAuction {
         let Some(sale) = self.read_sale(id) else {
             return Default::default();
         };
-        let s = sale.snap;
+        let kicker = self.sload(self.map_slot(U256::from(sale.get(KICKER)), slot::KICKER_ADDRESSES));
         (
-            U256::from(sale.liquidation),
-            self.kicker_addresses.get(U256::from(sale.kicker)),
-            U256::from(s.kind),
-            wad_to_ray(s.cut),
-            U256::from(s.period),
-            U256::from(s.tail),
-            U256::from(sale.min_price).wrapping_mul(scale_of(self.core1.get())),
-            U256::from(s.dust),
+            sale.liquidation(),
+            get_address(&kicker, 12),
+            U256::from(sale.get(KIND)),
+            // Eight bytes: exact.
+            wad_to_ray(sale.get(CUT) as u64),
+            U256::from(sale.get(PERIOD)),
+            U256::from(sale.get(TAIL)),
+            mul(U256::from(sale.get(MIN_PRICE)), self.load_core().unit()),
+            U256::from(sale.get(DUST)),
         )
     }
 
     /// Total auctions ever kicked (the last id).
     pub fn kicks(&self) -> U256 {
-        U256::from(low64(self.params3.get()))
+        self.param(slot::PARAMS3, 0, 8)
     }
 
     /// Circuit-breaker level (0–3).
     pub fn stopped(&self) -> U256 {
-        U256::from(bits64(self.core1.get(), C1_STOPPED, 2))
+        U256::from(self.load_core().stopped())
     }
 
     /// Starting-price factor (RAY).
     pub fn buf(&self) -> U256 {
-        wad_to_ray(low64(self.params0.get()))
+        wad_to_ray(get(&self.sload(U256::from(slot::PARAMS0)), 0, 8) as u64)
     }
 
     /// Seconds after which an auction needs a redo.
     pub fn tail(&self) -> U256 {
-        U256::from(bits64(self.params0.get(), P0_TAIL, 32))
+        self.param(slot::PARAMS0, 24, 4)
     }
 
     /// Fraction of `top` (RAY) below which an auction needs a redo.
     pub fn cusp(&self) -> U256 {
-        wad_to_ray(bits64(self.params0.get(), P0_CUSP, 64))
+        wad_to_ray(get(&self.sload(U256::from(slot::PARAMS0)), 8, 8) as u64)
     }
 
     /// Floor as a fraction of the oracle price at (re)start (RAY).
     pub fn floor(&self) -> U256 {
-        wad_to_ray(bits64(self.params0.get(), P0_FLOOR, 64))
+        wad_to_ray(get(&self.sload(U256::from(slot::PARAMS0)), 16, 8) as u64)
     }
 
     /// Maximum oracle age (seconds).
     #[selector(name = "maxAge")]
     pub fn max_age(&self) -> U256 {
-        U256::from(bits64(self.params0.get(), P0_MAX_AGE, 32))
+        self.param(slot::PARAMS0, 28, 4)
     }
 
     /// Keeper incentive proportional to the tab (WAD).
     pub fn chip(&self) -> u64 {
-        bits64(self.params1.get(), P1_CHIP, 64)
+        // Eight bytes: exact.
+        get(&self.sload(U256::from(slot::PARAMS1)), 24, 8) as u64
     }
 
     /// Flat keeper incentive (debt base units).
     pub fn tip(&self) -> U192 {
-        U192::from(bits128(self.params2.get(), P2_TIP, 88))
+        let tip = get(&self.sload(U256::from(slot::PARAMS2)), 20, 11);
+        // Eleven bytes: the limbs hold it exactly.
+        U192::from_limbs([tip as u64, (tip >> 64) as u64, 0])
     }
 
     /// Dust threshold for new auctions (debt base units); Clipper's name.
     pub fn chost(&self) -> U256 {
-        U256::from(bits128(self.params1.get(), P1_DUST, 88))
+        self.param(slot::PARAMS1, 13, 11)
     }
 
     /// Curve for new auctions: `(kind, cut (RAY), period)`; kind 0 = not set.
     pub fn curve(&self) -> (U256, U256, U256) {
-        let p1 = self.params1.get();
+        let p1 = self.sload(U256::from(slot::PARAMS1));
         (
-            U256::from(bits64(p1, 0, 8)),
-            wad_to_ray(bits64(p1, P1_CUT, 64)),
-            U256::from(bits64(p1, P1_PERIOD, 32)),
+            U256::from(get(&p1, 0, 1)),
+            wad_to_ray(get(&p1, 1, 8) as u64),
+            U256::from(get(&p1, 9, 4)),
         )
     }
 
     /// Collateral token.
     pub fn collateral(&self) -> Address {
-        address_at(self.core0.get(), 0)
+        self.load_core().collateral()
     }
 
     /// Debt token.
     #[selector(name = "debtToken")]
     pub fn debt_token(&self) -> Address {
-        self.load_core().debt
-    }
-
-    /// Price oracle.
-    pub fn oracle(&self) -> Address {
-        address_at(self.params2.get(), 0)
+        self.load_core().debt()
     }
 
     /// Solvency module.
     pub fn solvency(&self) -> Address {
-        address_at(self.core1.get(), C1_SOLVENCY)
+        self.load_core().solvency()
     }
 
-    /// Guardian (may raise `stopped`).
+    /// Price oracle.
+    pub fn oracle(&self) -> Address {
+        get_address(&self.sload(U256::from(slot::PARAMS2)), 0)
+    }
+
+    /// Guardian (may raise `stopped`); zero if none.
     pub fn guardian(&self) -> Address {
-        address_at(self.params3.get(), P3_GUARDIAN)
+        get_address(&self.sload(U256::from(slot::PARAMS3)), 8)
     }
 
     /// Whether `account` may kick.
     #[selector(name = "isKicker")]
     pub fn is_kicker(&self, account: Address) -> bool {
-        self.kickers.get(account).bit(0)
+        get(&self.sload(self.map_slot(address_word(account), slot::KICKERS)), 31, 1) == 1
     }
 
     // ----------------------------------------------------------------- kicker interface
 
     /// Starts an auction for liquidation `liquidation_id` of the solvency module: sells `lot`
-    /// collateral (pulled from the caller) to raise `tab` debt tokens, leftovers to `usr`.
+    /// collateral, pulled from the caller, to raise `tab` debt tokens; leftovers go to `usr`.
     /// Starts at the oracle price times `buf`, registers with the solvency module (`attach`)
     /// and pays `kpr` the kick incentive (`tip + chip * tab`, capped by the module). Kickers
     /// only. Returns the auction id.
@@ -932,7 +1027,7 @@ impl DutchAuction {
         usr: Address,
         kpr: Address,
     ) -> Result<U256, Error> {
-        let mut core = self.enter(LEVEL_KICK)?;
+        let mut core = self.enter(LEVEL_KICK, true)?;
         let result = self.kick_inner(&mut core, liquidation_id, tab, lot, usr, kpr);
         self.leave();
         result
@@ -941,51 +1036,56 @@ impl DutchAuction {
     // ----------------------------------------------------------------- admin interface
 
     /// Cancels auction `id` (admin): its collateral goes back to the kicker and the solvency
-    /// module is told (`onAuctionEnd(liquidationId, 0, tab, lot)`).
+    /// module is told (`onAuctionEnd(liquidationId, 0, tab, lot)`). Allowed at every
+    /// `stopped` level.
     pub fn yank(&mut self, id: U256) -> Result<(), Error> {
-        self.ownable.ownable.only_owner()?;
-        let mut core = self.enter(LEVEL_NONE)?;
-        let result = self.yank_inner(&mut core, id);
+        let mut core = self.enter(LEVEL_NONE, true)?;
+        let result = match self.ownable.ownable.only_owner() {
+            Ok(()) => self.yank_inner(&mut core, id),
+            Err(e) => Err(e.into()),
+        };
         self.leave();
         result
     }
 
     /// Sets a parameter (admin), Maker style. `what` (bytes32) and units: `buf` (RAY, >= 1),
-    /// `cusp` (RAY, < 1), `floor` (RAY, < 1) — these three must be multiples of 10^9 (stored as
-    /// WADs); `tail`, `maxAge` (seconds, 1..2^32); `chip` (WAD, <= 1); `tip`, `dust` (debt
-    /// base units, < 2^88). Running auctions keep their snapshot. Emits `File`.
+    /// `cusp` (RAY, < 1), `floor` (RAY, < 1) — these three must be multiples of 10^9 (stored
+    /// as WADs); `tail`, `maxAge` (seconds, 1 ..= 2^32 - 1); `chip` (WAD, <= 1); `tip`, `dust`
+    /// (debt base units, < 2^88). Running auctions keep their snapshot. Emits `File`.
     pub fn file(&mut self, what: FixedBytes<32>, data: U256) -> Result<(), Error> {
         self.ownable.ownable.only_owner()?;
         let key = what.0;
         let bad = || invalid(key, data);
-        let (slot, offset, width, value) = if key == names::BUF {
-            let wad = ray_to_wad(data).filter(|w| *w >= 1_000_000_000_000_000_000).ok_or_else(bad)?;
-            (0, 0, 64, U256::from(wad))
+        // (slot, byte offset, byte length, value)
+        let (at_slot, at, len, value) = if key == names::BUF {
+            let wad = ray_to_wad(data).filter(|w| *w >= WAD_U64).ok_or_else(bad)?;
+            (slot::PARAMS0, 0, 8, u128::from(wad))
         } else if key == names::CUSP || key == names::FLOOR {
-            let wad = ray_to_wad(data).filter(|_| data < RAY).ok_or_else(bad)?;
-            (0, if key == names::CUSP { P0_CUSP } else { P0_FLOOR }, 64, U256::from(wad))
+            let wad = ray_to_wad(data).filter(|w| *w < WAD_U64).ok_or_else(bad)?;
+            (slot::PARAMS0, if key == names::CUSP { 8 } else { 16 }, 8, u128::from(wad))
         } else if key == names::TAIL || key == names::MAX_AGE {
             let secs = in_range(data, 1, u64::from(u32::MAX)).ok_or_else(bad)?;
-            (0, if key == names::TAIL { P0_TAIL } else { P0_MAX_AGE }, 32, U256::from(secs))
+            (slot::PARAMS0, if key == names::TAIL { 24 } else { 28 }, 4, u128::from(secs))
         } else if key == names::CHIP {
-            if data > WAD {
-                return Err(bad());
-            }
-            (1, P1_CHIP, 64, data)
+            let wad = in_range(data, 0, WAD_U64).ok_or_else(bad)?;
+            (slot::PARAMS1, 24, 8, u128::from(wad))
         } else if key == names::DUST || key == names::TIP {
-            if data > U256::from(MAX_AMOUNT_88) {
-                return Err(bad());
-            }
+            let amount = (data <= U256::from(MAX_AMOUNT_88)).then(|| low128(data)).ok_or_else(bad)?;
             if key == names::DUST {
-                (1, P1_DUST, 88, data)
+                (slot::PARAMS1, 13, 11, amount)
             } else {
-                (2, P2_TIP, 88, data)
+                (slot::PARAMS2, 20, 11, amount)
             }
         } else {
             return Err(bad());
         };
-        self.set_param(slot, offset, width, value);
-        log(self.vm(), File { what, data });
+        let old = self.sload(U256::from(at_slot));
+        let mut word = old;
+        put(&mut word, at, len, value);
+        if word != old {
+            self.sstore(U256::from(at_slot), word);
+        }
+        self.emit(File::SIGNATURE_HASH, &[word_of(&key)], &[data]);
         Ok(())
     }
 
@@ -998,28 +1098,24 @@ impl DutchAuction {
         self.ownable.ownable.only_owner()?;
         let bad = || invalid(names::CURVE, kind);
         let k = in_range(kind, 1, 3).ok_or_else(bad)?;
-        let cut_wad = if k == curve::LINEAR as u64 {
-            if !cut.is_zero() {
-                return Err(bad());
-            }
-            0
+        let cut_wad = if k == u64::from(curve::LINEAR) {
+            in_range(cut, 0, 0)
         } else {
-            ray_to_wad(cut).filter(|w| *w > 0 && cut < RAY).ok_or_else(bad)?
-        };
-        let secs = if k == curve::EXPONENTIAL as u64 {
-            if !period.is_zero() {
-                return Err(bad());
-            }
-            0
+            ray_to_wad(cut).filter(|w| *w > 0 && *w < WAD_U64)
+        }
+        .ok_or_else(bad)?;
+        let secs = if k == u64::from(curve::EXPONENTIAL) {
+            in_range(period, 0, 0)
         } else {
-            in_range(period, 1, u64::from(u32::MAX)).ok_or_else(bad)?
-        };
-        let mut p1 = self.params1.get();
-        p1 = with_bits(p1, 0, 8, U256::from(k));
-        p1 = with_bits(p1, P1_CUT, 64, U256::from(cut_wad));
-        p1 = with_bits(p1, P1_PERIOD, 32, U256::from(secs));
-        self.params1.set(p1);
-        log(self.vm(), CurveSet { kind, cut, period });
+            in_range(period, 1, u64::from(u32::MAX))
+        }
+        .ok_or_else(bad)?;
+        let mut p1 = self.sload(U256::from(slot::PARAMS1));
+        put(&mut p1, 0, 1, u128::from(k));
+        put(&mut p1, 1, 8, u128::from(cut_wad));
+        put(&mut p1, 9, 4, u128::from(secs));
+        self.sstore(U256::from(slot::PARAMS1), p1);
+        self.emit(CurveSet::SIGNATURE_HASH, &[], &[kind, cut, period]);
         Ok(())
     }
 
@@ -1028,25 +1124,27 @@ impl DutchAuction {
     pub fn set_kicker(&mut self, kicker: Address, allowed: bool) -> Result<(), Error> {
         self.ownable.ownable.only_owner()?;
         if kicker.is_zero() {
-            return Err(Error::ZeroAddress(ZeroAddress {}));
+            return Err(fail(ZeroAddress::SELECTOR));
         }
-        let entry = self.kickers.get(kicker);
-        let mut index = entry >> 1usize;
-        if index.is_zero() && allowed {
-            let p3 = self.params3.get();
-            let next = bits64(p3, P3_KICKERS, 16) + 1;
-            if next > u64::from(u16::MAX) {
-                return Err(too_large(U256::from(next), U256::from(u16::MAX)));
+        let entry_slot = self.map_slot(address_word(kicker), slot::KICKERS);
+        let mut entry = self.sload(entry_slot);
+        let mut index = get(&entry, 29, 2);
+        if index == 0 && allowed {
+            let p3_slot = U256::from(slot::PARAMS3);
+            let mut p3 = self.sload(p3_slot);
+            index = get(&p3, 28, 2) + 1;
+            if index > u128::from(u16::MAX) {
+                return Err(too_large(U256::from(index), U256::from(u16::MAX)));
             }
-            index = U256::from(next);
-            self.params3.set(with_bits(p3, P3_KICKERS, 16, index));
-            self.kicker_addresses.setter(index).set(kicker);
+            put(&mut p3, 28, 2, index);
+            self.sstore(p3_slot, p3);
+            let address_slot = self.map_slot(U256::from(index), slot::KICKER_ADDRESSES);
+            self.sstore(address_slot, be(&address_word(kicker)));
+            put(&mut entry, 29, 2, index);
         }
-        let updated = (index << 1) | U256::from(allowed as u8);
-        if updated != entry {
-            self.kickers.setter(kicker).set(updated);
-        }
-        log(self.vm(), KickerSet { kicker, allowed });
+        put(&mut entry, 31, 1, u128::from(allowed));
+        self.sstore(entry_slot, entry);
+        self.emit(KickerSet::SIGNATURE_HASH, &[address_word(kicker)], &[U256::from(allowed)]);
         Ok(())
     }
 
@@ -1054,9 +1152,11 @@ impl DutchAuction {
     #[selector(name = "setGuardian")]
     pub fn set_guardian(&mut self, guardian: Address) -> Result<(), Error> {
         self.ownable.ownable.only_owner()?;
-        let p3 = self.params3.get();
-        self.params3.set(with_bits(p3, P3_GUARDIAN, 160, address_word(guardian)));
-        log(self.vm(), GuardianSet { guardian });
+        let p3_slot = U256::from(slot::PARAMS3);
+        let mut p3 = self.sload(p3_slot);
+        put_address(&mut p3, 8, guardian);
+        self.sstore(p3_slot, p3);
+        self.emit(GuardianSet::SIGNATURE_HASH, &[address_word(guardian)], &[]);
         Ok(())
     }
 
@@ -1066,16 +1166,19 @@ impl DutchAuction {
     #[selector(name = "setStopped")]
     pub fn set_stopped(&mut self, level: U256) -> Result<(), Error> {
         let sender = self.vm().msg_sender();
-        let word1 = self.core1.get();
-        let current = bits64(word1, C1_STOPPED, 2);
+        // Only slot 3 (the flags) is read and written.
+        let mut core = Core([[0u8; 32], self.sload(U256::from(slot::CORE1))]);
         let new = in_range(level, 0, 3).ok_or_else(|| invalid(names::STOPPED, level))?;
         let is_owner = sender == self.ownable.owner();
         let is_guardian = !sender.is_zero() && sender == self.guardian();
-        if !(is_owner || (is_guardian && new >= current)) {
-            return Err(Error::Unauthorized(Unauthorized { account: sender }));
+        if !(is_owner || (is_guardian && new >= u64::from(core.stopped()))) {
+            return Err(fail_address(Unauthorized::SELECTOR, sender));
         }
-        self.core1.set(with_bits(word1, C1_STOPPED, 2, U256::from(new)));
-        log(self.vm(), File { what: FixedBytes(names::STOPPED), data: level });
+        // `new <= 3`: two bits.
+        let flags = (core.flags() & !(3 << FLAG_STOPPED)) | ((new as u32) << FLAG_STOPPED);
+        core.set_flags(flags);
+        self.store_core(&core, false);
+        self.emit(File::SIGNATURE_HASH, &[word_of(&names::STOPPED)], &[level]);
         Ok(())
     }
 
@@ -1112,116 +1215,133 @@ impl DutchAuction {
         gavel_common::clock::now(self.vm().block_timestamp())
     }
 
-    fn load_core(&self) -> Core {
-        let word0 = self.core0.get();
-        let word1 = self.core1.get();
-        Core {
-            collateral: address_at(word0, 0),
-            debt: address_at((word0 >> 160) | (word1 << 96), 0),
-            solvency: address_at(word1, C1_SOLVENCY),
-            word1,
-        }
+    fn sload(&self, key: U256) -> Word {
+        self.vm().storage_load_bytes32(key).0
     }
 
-    fn count_now(&self) -> u32 {
-        bits64(self.core1.get(), C1_COUNT, 23) as u32
+    fn sstore(&mut self, key: U256, value: Word) {
+        // SAFETY: the raw slots are never accessed through SDK storage types, so nothing else
+        // aliases them; the SDK flushes the cache before external calls and at the end.
+        unsafe { self.vm().storage_cache_bytes32(key, B256::from(value)) }
+    }
+
+    /// Slot of `mapping[key]` for a mapping at slot `base` (Solidity's `keccak256(key . base)`).
+    fn map_slot(&self, key: U256, base: u64) -> U256 {
+        let mut preimage = [0u8; 64];
+        for (dst, src) in preimage.iter_mut().zip(be(&key).iter()) {
+            *dst = *src;
+        }
+        put(&mut preimage, 56, 8, u128::from(base));
+        word_of(&self.vm().native_keccak256(&preimage).0)
+    }
+
+    /// `len` bytes at `at` of parameter slot `at_slot`.
+    fn param(&self, at_slot: u64, at: usize, len: usize) -> U256 {
+        U256::from(get(&self.sload(U256::from(at_slot)), at, len))
+    }
+
+    fn load_core(&self) -> Core {
+        Core([self.sload(U256::from(slot::CORE0)), self.sload(U256::from(slot::CORE1))])
+    }
+
+    /// Writes slot 3 (and slot 2 if `both`).
+    fn store_core(&mut self, core: &Core, both: bool) {
+        let [w0, w1] = core.0;
+        if both {
+            self.sstore(U256::from(slot::CORE0), w0);
+        }
+        self.sstore(U256::from(slot::CORE1), w1);
     }
 
     /// Takes the lock and checks the circuit breaker (`stopped >= level` blocks).
-    fn enter(&mut self, level: u8) -> Result<Core, Error> {
-        let mut core = self.load_core();
+    /// Reads slot 3 (lock, `stopped`, solvency module, price unit, count) and, with
+    /// `tokens`, slot 2 (collateral and the first bytes of the debt token): `redo` needs no
+    /// token and saves the slot read; its `Core` then has zero token addresses.
+    fn enter(&mut self, level: u8, tokens: bool) -> Result<Core, Error> {
+        let word0 = if tokens { self.sload(U256::from(slot::CORE0)) } else { [0u8; 32] };
+        let mut core = Core([word0, self.sload(U256::from(slot::CORE1))]);
         if core.locked() {
-            return Err(Error::Locked(Locked {}));
+            return Err(fail(Locked::SELECTOR));
         }
         let stopped = core.stopped();
         if stopped >= level {
-            return Err(Error::Stopped(AuctionsStopped { stopped: U256::from(stopped) }));
+            return Err(Error::new(AuctionsStopped::SELECTOR, &[U256::from(stopped)]));
         }
-        core.word1 = with_bits(core.word1, C1_LOCK, 1, U256::from(1u8));
-        self.core1.set(core.word1);
+        core.set_flags(core.flags() | (1 << FLAG_LOCK));
+        self.store_core(&core, false);
         Ok(core)
     }
 
-    /// Releases the lock. Re-reads `core1`, which the admin or guardian may have changed
+    /// Releases the lock. Re-reads the flags, which the admin or guardian may have changed
     /// (`stopped`) during an external call.
     fn leave(&mut self) {
-        let word1 = self.core1.get();
-        self.core1.set(with_bits(word1, C1_LOCK, 1, U256::ZERO));
+        let key = U256::from(slot::CORE1);
+        let mut core = Core([[0u8; 32], self.sload(key)]);
+        core.set_flags(core.flags() & !(1 << FLAG_LOCK));
+        self.store_core(&core, false);
+    }
+
+    fn sale_slot(&self, id: U256) -> U256 {
+        self.map_slot(id, slot::SALES)
     }
 
     fn read_sale(&self, id: U256) -> Option<Sale> {
-        let slots = self.sales.getter(id);
-        let w2 = slots.w2.get();
+        let base = self.sale_slot(id);
+        let w2 = self.sload(base.wrapping_add(U256::from(2u8)));
         // A running sale has a non-zero `usr` (checked at kick).
-        if address_at(w2, 0).is_zero() {
+        if get_address(&w2, 0).is_zero() {
             return None;
         }
-        Some(Sale::decode(slots.w0.get(), slots.w1.get(), w2, slots.w3.get()))
+        let w0 = self.sload(base);
+        let w1 = self.sload(base.wrapping_add(U256::from(1u8)));
+        let w3 = self.sload(base.wrapping_add(U256::from(3u8)));
+        Some(Sale([w0, w1, w2, w3]))
     }
 
-    fn write_sale(&mut self, id: U256, sale: &Sale) {
-        let mut slots = self.sales.setter(id);
-        slots.w0.set(sale.w0());
-        slots.w1.set(sale.w1());
-        slots.w2.set(sale.w2());
-        slots.w3.set(sale.w3());
+    /// Writes the words of `sale` that differ from `old` (all of them if `old` is `None`).
+    fn write_sale(&mut self, id: U256, sale: &Sale, old: Option<&Sale>) {
+        let base = self.sale_slot(id);
+        for (i, word) in sale.0.iter().enumerate() {
+            if old.and_then(|o| o.0.get(i)) != Some(word) {
+                self.sstore(base.wrapping_add(U256::from(i)), *word);
+            }
+        }
     }
 
     /// Deletes sale `id` and removes it from the active list (swap with the last, pop).
     fn remove_sale(&mut self, core: &mut Core, id: U256, sale: &Sale) {
-        {
-            let mut slots = self.sales.setter(id);
-            slots.w0.set(U256::ZERO);
-            slots.w1.set(U256::ZERO);
-            slots.w2.set(U256::ZERO);
-            slots.w3.set(U256::ZERO);
+        let base = self.sale_slot(id);
+        for i in 0..4u8 {
+            self.sstore(base.wrapping_add(U256::from(i)), [0u8; 32]);
         }
-        // The sale is active, so the count is at least one.
+        // The sale is running, so the count is at least one.
         let last = core.count().saturating_sub(1);
-        let pos = sale.pos;
-        let last_key = U256::from(last / 4);
-        let last_lane = 64 * (last % 4) as usize;
-        let mut last_word = self.active.get(last_key);
+        // Four bytes: exact.
+        let pos = sale.get(POS) as u32;
+        let last_slot = self.map_slot(U256::from(last / 4), slot::ACTIVE);
+        let last_lane = 8 * (last % 4) as usize;
+        let mut last_word = self.sload(last_slot);
         if pos != last {
-            let moved = bits64(last_word, last_lane, 64);
-            let pos_key = U256::from(pos / 4);
-            let pos_lane = 64 * (pos % 4) as usize;
-            if pos_key == last_key {
-                last_word = with_bits(last_word, pos_lane, 64, U256::from(moved));
+            let moved = get(&last_word, last_lane, 8);
+            let pos_lane = 8 * (pos % 4) as usize;
+            if pos / 4 == last / 4 {
+                put(&mut last_word, pos_lane, 8, moved);
             } else {
-                let word = self.active.get(pos_key);
-                self.active.setter(pos_key).set(with_bits(word, pos_lane, 64, U256::from(moved)));
+                let pos_slot = self.map_slot(U256::from(pos / 4), slot::ACTIVE);
+                let mut word = self.sload(pos_slot);
+                put(&mut word, pos_lane, 8, moved);
+                self.sstore(pos_slot, word);
             }
             // The moved sale records its new position.
-            let mut moved_slots = self.sales.setter(U256::from(moved));
-            let w2 = moved_slots.w2.get();
-            moved_slots.w2.set(with_bits(w2, S2_POS, 32, U256::from(pos)));
+            let moved_slot = self.sale_slot(U256::from(moved)).wrapping_add(U256::from(2u8));
+            let mut w2 = self.sload(moved_slot);
+            put(&mut w2, 25, 4, u128::from(pos));
+            self.sstore(moved_slot, w2);
         }
-        self.active.setter(last_key).set(with_bits(last_word, last_lane, 64, U256::ZERO));
+        put(&mut last_word, last_lane, 8, 0);
+        self.sstore(last_slot, last_word);
         core.set_count(last);
-        self.core1.set(core.word1);
-    }
-
-    fn kicker_index(&self, account: Address) -> Result<u16, Error> {
-        let entry = self.kickers.get(account);
-        if !entry.bit(0) {
-            return Err(Error::Unauthorized(Unauthorized { account }));
-        }
-        // Indices are assigned below 2^16 (`set_kicker`).
-        Ok(low64(entry >> 1usize) as u16)
-    }
-
-    fn set_param(&mut self, slot: u8, offset: usize, width: usize, value: U256) {
-        let field = match slot {
-            0 => &mut self.params0,
-            1 => &mut self.params1,
-            _ => &mut self.params2,
-        };
-        let word = field.get();
-        let updated = with_bits(word, offset, width, value);
-        if updated != word {
-            field.set(updated);
-        }
+        self.store_core(core, false);
     }
 
     fn kick_inner(
@@ -1234,19 +1354,21 @@ impl DutchAuction {
         kpr: Address,
     ) -> Result<U256, Error> {
         let kicker = self.vm().msg_sender();
-        let kicker_index = self.kicker_index(kicker)?;
+        let entry = self.sload(self.map_slot(address_word(kicker), slot::KICKERS));
+        if get(&entry, 31, 1) != 1 {
+            return Err(fail_address(Unauthorized::SELECTOR, kicker));
+        }
         if tab.is_zero() || lot.is_zero() {
-            return Err(Error::ZeroAmount(ZeroAmount {}));
+            return Err(fail(ZeroAmount::SELECTOR));
         }
         if usr.is_zero() {
-            return Err(Error::ZeroAddress(ZeroAddress {}));
+            return Err(fail(ZeroAddress::SELECTOR));
         }
         let max128 = U256::from(u128::MAX);
-        if tab > max128 {
-            return Err(too_large(tab, max128));
-        }
-        if lot > max128 {
-            return Err(too_large(lot, max128));
+        for amount in [tab, lot] {
+            if amount > max128 {
+                return Err(too_large(amount, max128));
+            }
         }
         let liquidation = in_range(liquidation_id, 0, MAX_LIQUIDATION_ID)
             .ok_or_else(|| too_large(liquidation_id, U256::from(MAX_LIQUIDATION_ID)))?;
@@ -1254,67 +1376,65 @@ impl DutchAuction {
         if count >= MAX_ACTIVE {
             return Err(too_large(U256::from(count), U256::from(MAX_ACTIVE)));
         }
-        let (p0, p1, p2) = (self.params0.get(), self.params1.get(), self.params2.get());
-        if low64(p0) == 0
-            || bits64(p0, P0_TAIL, 32) == 0
-            || bits64(p0, P0_MAX_AGE, 32) == 0
-            || bits64(p1, 0, 8) == 0
-        {
-            return Err(Error::NotConfigured(NotConfigured {}));
+        let p0 = self.sload(U256::from(slot::PARAMS0));
+        let p1 = self.sload(U256::from(slot::PARAMS1));
+        let p2 = self.sload(U256::from(slot::PARAMS2));
+        // buf, tail, maxAge and the curve kind must be set.
+        if get(&p0, 0, 8) == 0 || get(&p0, 24, 4) == 0 || get(&p0, 28, 4) == 0 || p1[0] == 0 {
+            return Err(fail(NotConfigured::SELECTOR));
         }
         let now = self.now();
-        let feed = self.feed(p0, p2, now)?;
-        let p3 = self.params3.get();
-        let id = low64(p3).checked_add(1).ok_or(Error::MathOverflow(MathOverflow {}))?;
-        let mut sale = Sale {
-            tab: low128(tab),
-            lot: low128(lot),
-            top: 0,
-            min_price: 0,
-            usr,
-            tic: now,
-            pos: count,
-            kicker: kicker_index,
-            snap: Snapshot { kind: 0, cut: 0, period: 0, tail: 0, dust: 0 },
-            liquidation,
-        };
-        let unit = scale_of(core.word1);
-        let top = self.start(&mut sale, feed, p0, p1, unit)?;
+        let feed = self.feed(&p0, &p2, now)?;
+        let p3_slot = U256::from(slot::PARAMS3);
+        let mut p3 = self.sload(p3_slot);
+        // Eight bytes: the cast is exact; a u64 id counter cannot be exhausted.
+        let id = (get(&p3, 0, 8) as u64).saturating_add(1);
+        let mut sale = Sale([[0u8; 32]; 4]);
+        sale.set(TAB, low128(tab));
+        sale.set(LOT, low128(lot));
+        put_address(&mut sale.0[2], 0, usr);
+        sale.set(POS, u128::from(count));
+        // Indices are assigned below 2^16 (`set_kicker`).
+        sale.set(KICKER, get(&entry, 29, 2));
+        sale.set(LIQUIDATION, u128::from(liquidation));
+        let top = start(&mut sale, now, feed, &p0, &p1, core.unit())?;
 
         // Effects.
         let sale_id = U256::from(id);
-        self.write_sale(sale_id, &sale);
-        let key = U256::from(count / 4);
-        let lane = 64 * (count % 4) as usize;
-        let word = self.active.get(key);
-        self.active.setter(key).set(with_bits(word, lane, 64, sale_id));
+        self.write_sale(sale_id, &sale, None);
+        let active_slot = self.map_slot(U256::from(count / 4), slot::ACTIVE);
+        let mut word = self.sload(active_slot);
+        put(&mut word, 8 * (count % 4) as usize, 8, u128::from(id));
+        self.sstore(active_slot, word);
         core.set_count(count + 1);
-        self.core1.set(core.word1);
-        self.params3.set(with_bits(p3, 0, 64, sale_id));
+        self.store_core(core, false);
+        put(&mut p3, 0, 8, u128::from(id));
+        self.sstore(p3_slot, p3);
 
         // Interactions.
-        let solvency = core.solvency;
+        let solvency = core.solvency();
+        let collateral = core.collateral();
         self.call(
             solvency,
             encode(
-                <ISolvencyModule::attachCall as SolCall>::SELECTOR,
+                ISolvencyModule::attachCall::SELECTOR,
                 &[liquidation_id, address_word(kicker), tab],
             ),
         )?;
         let house = self.vm().contract_address();
-        let before = self.balance_of(core.collateral, house)?;
-        self.safe_erc20.safe_transfer_from(core.collateral, kicker, house, lot)?;
-        let after = self.balance_of(core.collateral, house)?;
-        let received = after.saturating_sub(before);
+        let before = self.balance_of(collateral, house)?;
+        self.safe_erc20.safe_transfer_from(collateral, kicker, house, lot)?;
+        let received = self.balance_of(collateral, house)?.saturating_sub(before);
         if received != lot {
-            return Err(Error::CollateralNotReceived(CollateralNotReceived {
-                expected: lot,
-                received,
-            }));
+            return Err(Error::new(CollateralNotReceived::SELECTOR, &[lot, received]));
         }
-        let coin = self.incentive(tab, p1, p2)?;
+        let coin = incentive(tab, &p1, &p2)?;
         let paid = self.pay_keeper(solvency, liquidation_id, kpr, coin)?;
-        log(self.vm(), Kick { id: sale_id, top, tab, lot, usr, kpr, coin: paid });
+        self.emit(
+            Kick::SIGNATURE_HASH,
+            &[sale_id, address_word(usr), address_word(kpr)],
+            &[top, tab, lot, paid],
+        );
         Ok(sale_id)
     }
 
@@ -1328,232 +1448,160 @@ impl DutchAuction {
         data: &[u8],
     ) -> Result<(), Error> {
         let sale = self.read_sale(id).ok_or_else(|| not_running(id))?;
-        let (done, price) = sale.status(self.now(), scale_of(core.word1))?;
+        let (done, price) = sale.status(self.now(), core.unit())?;
         if done {
-            return Err(Error::NeedsRedo(NeedsRedo { id }));
+            return Err(Error::new(NeedsRedo::SELECTOR, &[id]));
         }
         if max < price {
-            return Err(Error::TooExpensive(TooExpensive { max, price }));
+            return Err(Error::new(TooExpensive::SELECTOR, &[max, price]));
         }
-        let house = self.vm().contract_address();
-        if who == house
-            || (!data.is_empty()
-                && (who == core.collateral || who == core.debt || who == core.solvency))
+        let collateral = core.collateral();
+        let debt = core.debt();
+        let solvency = core.solvency();
+        if who == self.vm().contract_address()
+            || (!data.is_empty() && (who == collateral || who == debt || who == solvency))
         {
-            return Err(Error::ForbiddenCallee(ForbiddenCallee { who }));
+            return Err(fail_address(ForbiddenCallee::SELECTOR, who));
         }
 
-        let tab = U256::from(sale.tab);
-        let lot = U256::from(sale.lot);
-        // Buy as much as possible, up to `amt`.
-        let mut slice = gavel_math::min(lot, amt);
-        let mut owe = mul_div(slice, price, RAY, Rounding::Up)?;
-        if owe > tab {
-            // Collect no more than the tab: owe' = tab < owe, so slice' < slice <= lot.
-            owe = tab;
-            slice = mul_div(owe, RAY, price, Rounding::Down)?;
-        } else if owe < tab && slice < lot {
-            // A partial purchase must leave at least `dust` of tab (Clipper's `chost` rule).
-            let dust = U256::from(sale.snap.dust);
-            if checked_sub(tab, owe)? < dust {
-                if tab <= dust {
-                    return Err(Error::NoPartialPurchase(NoPartialPurchase { tab, dust }));
-                }
-                owe = checked_sub(tab, dust)?;
-                slice = mul_div(owe, RAY, price, Rounding::Down)?;
-            }
-        }
-        if owe.is_zero() {
-            return Err(Error::ZeroAmount(ZeroAmount {}));
-        }
-        let tab_left = checked_sub(tab, owe)?;
-        let lot_left = checked_sub(lot, slice)?;
-        let ended = tab_left.is_zero() || lot_left.is_zero();
+        let (tab, lot) = (sale.tab(), sale.lot());
+        let (owe, slice) = purchase(tab, lot, sale.get(DUST), amt, price)?;
+        // `purchase` returns `owe <= tab` and `slice <= lot`: the subtractions are exact.
+        let tab_left = tab.saturating_sub(owe);
+        let lot_left = lot.saturating_sub(slice);
+        let ended = tab_left == 0 || lot_left == 0;
 
         // Effects.
         if ended {
             self.remove_sale(core, id, &sale);
         } else {
-            self.sales
-                .setter(id)
-                .w0
-                .set(U256::from(low128(tab_left)) | (U256::from(low128(lot_left)) << 128));
+            let mut w0 = [0u8; 32];
+            put(&mut w0, 0, 16, tab_left);
+            put(&mut w0, 16, 16, lot_left);
+            self.sstore(self.sale_slot(id), w0);
         }
+        let (owe, slice) = (U256::from(owe), U256::from(slice));
+        let (tab_left, lot_left) = (U256::from(tab_left), U256::from(lot_left));
 
         // Interactions: collateral out, flash callback, payment in, leftovers, report.
         if !slice.is_zero() {
-            self.safe_erc20.safe_transfer(core.collateral, who, slice)?;
+            self.safe_erc20.safe_transfer(collateral, who, slice)?;
         }
         let sender = self.vm().msg_sender();
         if !data.is_empty() {
-            self.call(who, encode_clipper_call(sender, owe, slice, data))?;
+            let call = encode_dynamic(
+                IClipperCallee::clipperCallCall::SELECTOR,
+                &[address_word(sender), owe, slice],
+                data,
+            );
+            self.call(who, call)?;
         }
-        self.safe_erc20.safe_transfer_from(core.debt, sender, core.solvency, owe)?;
+        self.safe_erc20.safe_transfer_from(debt, sender, solvency, owe)?;
         if tab_left.is_zero() && !lot_left.is_zero() {
-            self.safe_erc20.safe_transfer(core.collateral, sale.usr, lot_left)?;
+            self.safe_erc20.safe_transfer(collateral, sale.usr(), lot_left)?;
         }
-        let liquidation = U256::from(sale.liquidation);
+        let liquidation = sale.liquidation();
         let report = if ended {
             encode(
-                <ISolvencyModule::onAuctionEndCall as SolCall>::SELECTOR,
+                ISolvencyModule::onAuctionEndCall::SELECTOR,
                 &[liquidation, owe, tab_left, lot_left],
             )
         } else {
-            encode(<ISolvencyModule::onProceedsCall as SolCall>::SELECTOR, &[liquidation, owe])
+            encode(ISolvencyModule::onProceedsCall::SELECTOR, &[liquidation, owe])
         };
-        self.call(core.solvency, report)?;
-        log(
-            self.vm(),
-            Take { id, max, price, owe, tab: tab_left, lot: lot_left, usr: sale.usr },
+        self.call(solvency, report)?;
+        self.emit(
+            Take::SIGNATURE_HASH,
+            &[id, address_word(sale.usr())],
+            &[max, price, owe, tab_left, lot_left],
         );
         Ok(())
     }
 
     fn redo_inner(&mut self, core: &mut Core, id: U256, kpr: Address) -> Result<(), Error> {
-        let mut sale = self.read_sale(id).ok_or_else(|| not_running(id))?;
+        let old = self.read_sale(id).ok_or_else(|| not_running(id))?;
         let now = self.now();
-        let unit = scale_of(core.word1);
-        let (done, _) = sale.status(now, unit)?;
-        if !done {
-            return Err(Error::CannotReset(CannotReset { id }));
+        let unit = core.unit();
+        if !old.status(now, unit)?.0 {
+            return Err(Error::new(CannotReset::SELECTOR, &[id]));
         }
-        let (p0, p1, p2) = (self.params0.get(), self.params1.get(), self.params2.get());
-        let feed = self.feed(p0, p2, now)?;
-        let old = sale;
-        sale.tic = now;
-        let top = self.start(&mut sale, feed, p0, p1, unit)?;
+        let p0 = self.sload(U256::from(slot::PARAMS0));
+        let p1 = self.sload(U256::from(slot::PARAMS1));
+        let p2 = self.sload(U256::from(slot::PARAMS2));
+        let feed = self.feed(&p0, &p2, now)?;
+        let mut sale = old;
+        let top = start(&mut sale, now, feed, &p0, &p1, unit)?;
 
         // Effects: only the words that changed.
-        {
-            let mut slots = self.sales.setter(id);
-            if sale.w1() != old.w1() {
-                slots.w1.set(sale.w1());
-            }
-            if sale.w2() != old.w2() {
-                slots.w2.set(sale.w2());
-            }
-            if sale.w3() != old.w3() {
-                slots.w3.set(sale.w3());
-            }
-        }
+        self.write_sale(id, &sale, Some(&old));
 
         // Incentive only for auctions worth it (Clipper: tab >= chost and lot * price >= chost).
-        let tab = U256::from(sale.tab);
-        let lot = U256::from(sale.lot);
-        let dust = U256::from(sale.snap.dust);
+        let tab = U256::from(sale.tab());
+        let lot = U256::from(sale.lot());
+        let dust = U256::from(sale.get(DUST));
         let mut paid = U256::ZERO;
         if tab >= dust {
             let (num, den) = feed;
             // `den <= 10^45`, so `den * RAY <= 10^72 < 2^240`.
-            let value = mul_div(lot, num, den.wrapping_mul(RAY), Rounding::Down)?;
+            let value = mul_div(lot, num, mul(den, RAY), Rounding::Down)?;
             if value >= dust {
-                let coin = self.incentive(tab, p1, p2)?;
-                paid = self.pay_keeper(core.solvency, U256::from(sale.liquidation), kpr, coin)?;
+                let coin = incentive(tab, &p1, &p2)?;
+                paid = self.pay_keeper(core.solvency(), sale.liquidation(), kpr, coin)?;
             }
         }
-        log(self.vm(), Redo { id, top, tab, lot, usr: sale.usr, kpr, coin: paid });
+        self.emit(
+            Redo::SIGNATURE_HASH,
+            &[id, address_word(sale.usr()), address_word(kpr)],
+            &[top, tab, lot, paid],
+        );
         Ok(())
     }
 
     fn yank_inner(&mut self, core: &mut Core, id: U256) -> Result<(), Error> {
         let sale = self.read_sale(id).ok_or_else(|| not_running(id))?;
         self.remove_sale(core, id, &sale);
-        let kicker = self.kicker_addresses.get(U256::from(sale.kicker));
-        let lot = U256::from(sale.lot);
-        self.safe_erc20.safe_transfer(core.collateral, kicker, lot)?;
-        self.call(
-            core.solvency,
-            encode(
-                <ISolvencyModule::onAuctionEndCall as SolCall>::SELECTOR,
-                &[U256::from(sale.liquidation), U256::ZERO, U256::from(sale.tab), lot],
-            ),
-        )?;
-        log(self.vm(), Yank { id });
+        let kicker_word =
+            self.sload(self.map_slot(U256::from(sale.get(KICKER)), slot::KICKER_ADDRESSES));
+        let kicker = get_address(&kicker_word, 12);
+        let lot = U256::from(sale.lot());
+        self.safe_erc20.safe_transfer(core.collateral(), kicker, lot)?;
+        let report = encode(
+            ISolvencyModule::onAuctionEndCall::SELECTOR,
+            &[sale.liquidation(), U256::ZERO, U256::from(sale.tab()), lot],
+        );
+        self.call(core.solvency(), report)?;
+        self.emit(Yank::SIGNATURE_HASH, &[], &[id]);
         Ok(())
-    }
-
-    /// Fills `sale`'s price and snapshot for a (re)start at oracle price `num / den` (RAY)
-    /// with the parameters in force; returns `top` in RAY.
-    fn start(
-        &self,
-        sale: &mut Sale,
-        (num, den): (U256, U256),
-        p0: U256,
-        p1: U256,
-        unit: U256,
-    ) -> Result<U256, Error> {
-        // `den <= 10^45`: `den * WAD <= 10^63`, no overflow.
-        let wad_den = den.wrapping_mul(WAD);
-        let top_exact = mul_div(num, U256::from(low64(p0)), wad_den, Rounding::Up)?;
-        let max_stored = U256::from(u128::MAX);
-        let top_units = gavel_math::div(top_exact, unit, Rounding::Up)?;
-        if top_units > max_stored {
-            return Err(too_large(top_exact, max_stored.wrapping_mul(unit)));
-        }
-        // `top_units < 2^128`, `unit < 2^120`.
-        let top = top_units.wrapping_mul(unit);
-        let floor_price =
-            mul_div(num, U256::from(bits64(p0, P0_FLOOR, 64)), wad_den, Rounding::Up)?;
-        let cusp_price =
-            mul_div(top, U256::from(bits64(p0, P0_CUSP, 64)), WAD, Rounding::Up)?;
-        let min_exact = gavel_math::max(checked_add(floor_price, U256::from(1u8))?, cusp_price);
-        let min_units = gavel_math::div(min_exact, unit, Rounding::Up)?;
-        if min_units > max_stored {
-            return Err(too_large(min_exact, max_stored.wrapping_mul(unit)));
-        }
-        sale.top = low128(top_units);
-        sale.min_price = low128(min_units);
-        sale.snap = Snapshot {
-            kind: bits64(p1, 0, 8) as u8,
-            cut: bits64(p1, P1_CUT, 64),
-            period: bits64(p1, P1_PERIOD, 32) as u32,
-            tail: bits64(p0, P0_TAIL, 32) as u32,
-            dust: bits128(p1, P1_DUST, 88),
-        };
-        if sale.tic > (1 << 40) - 1 {
-            return Err(too_large(U256::from(sale.tic), U256::from((1u64 << 40) - 1)));
-        }
-        Ok(top)
     }
 
     /// The oracle price as an exact fraction `num / den` (RAY), checked for a positive answer
     /// and freshness (`updatedAt <= now` and `now - updatedAt <= maxAge`).
-    fn feed(&self, p0: U256, p2: U256, now: u64) -> Result<(U256, U256), Error> {
-        let oracle = address_at(p2, 0);
-        let data = self.static_call(
-            oracle,
-            encode(<IPriceFeed::latestRoundDataCall as SolCall>::SELECTOR, &[]),
-        )?;
+    fn feed(&self, p0: &Word, p2: &Word, now: u64) -> Result<(U256, U256), Error> {
+        let oracle = get_address(p2, 0);
+        let data =
+            self.static_call(oracle, encode(IPriceFeed::latestRoundDataCall::SELECTOR, &[]))?;
         let (Some(answer), Some(updated_at)) = (word_at(&data, 1), word_at(&data, 3)) else {
             return Err(call_failed(oracle, data));
         };
         let answer = I256::from_raw(answer);
         if !answer.is_positive() {
-            return Err(Error::InvalidPrice(InvalidPrice { answer }));
+            return Err(Error::new(InvalidPrice::SELECTOR, &[answer.into_raw()]));
         }
-        let max_age = bits64(p0, P0_MAX_AGE, 32);
         let now_word = U256::from(now);
-        // `saturating_sub` is exact here: `updated_at <= now_word` when it is evaluated.
-        if updated_at > now_word || now_word.saturating_sub(updated_at) > U256::from(max_age) {
-            return Err(Error::StalePrice(StalePrice { updatedAt: updated_at, now: now_word }));
+        let max_age = U256::from(get(p0, 28, 4));
+        // `saturating_sub` is exact: `updated_at <= now_word` where it is evaluated.
+        if updated_at > now_word || now_word.saturating_sub(updated_at) > max_age {
+            return Err(Error::new(StalePrice::SELECTOR, &[updated_at, now_word]));
         }
         let answer = answer.into_raw();
-        // The stored exponent is in -45..=63.
-        let exp = bits64(p2, P2_EXP, 8) as u8 as i8;
+        // The stored exponent is in -45..=63 (the byte's two's complement).
+        let exp = get(p2, 31, 1) as u8 as i8;
         if exp >= 0 {
-            let factor = pow10(exp as u32);
-            let num = answer.checked_mul(factor).ok_or(Error::MathOverflow(MathOverflow {}))?;
+            let num = mul_div(answer, pow10(exp.unsigned_abs().into()), U256::from(1u8), Rounding::Down)?;
             Ok((num, U256::from(1u8)))
         } else {
-            Ok((answer, pow10(exp.unsigned_abs() as u32)))
+            Ok((answer, pow10(exp.unsigned_abs().into())))
         }
-    }
-
-    /// `tip + chip * tab / WAD` (floor), Clipper's keeper incentive.
-    fn incentive(&self, tab: U256, p1: U256, p2: U256) -> Result<U256, Error> {
-        let chip = U256::from(bits64(p1, P1_CHIP, 64));
-        let tip = U256::from(bits128(p2, P2_TIP, 88));
-        Ok(checked_add(tip, mul_div(tab, chip, WAD, Rounding::Down)?)?)
     }
 
     /// Asks the solvency module to pay `kpr` up to `coin`; returns what it paid.
@@ -1567,81 +1615,187 @@ impl DutchAuction {
         if coin.is_zero() || kpr.is_zero() {
             return Ok(U256::ZERO);
         }
-        let data = self.call(
-            solvency,
-            encode(
-                <ISolvencyModule::payKeeperCall as SolCall>::SELECTOR,
-                &[liquidation, address_word(kpr), coin],
-            ),
-        )?;
+        let call = encode(
+            ISolvencyModule::payKeeperCall::SELECTOR,
+            &[liquidation, address_word(kpr), coin],
+        );
+        let data = self.call(solvency, call)?;
         word_at(&data, 0).ok_or_else(|| call_failed(solvency, data))
     }
 
     fn balance_of(&self, token: Address, account: Address) -> Result<U256, Error> {
-        let data = self.static_call(
-            token,
-            encode(<IBalance::balanceOfCall as SolCall>::SELECTOR, &[address_word(account)]),
-        )?;
+        let call = encode(IBalance::balanceOfCall::SELECTOR, &[address_word(account)]);
+        let data = self.static_call(token, call)?;
         word_at(&data, 0).ok_or_else(|| call_failed(token, data))
     }
 
     /// `decimals()` of `target`, which must fit a uint8.
-    fn read_u8(&self, target: Address, selector: [u8; 4]) -> Result<u8, Error> {
-        let data = self.static_call(target, encode(selector, &[]))?;
-        match word_at(&data, 0) {
-            Some(word) if word <= U256::from(u8::MAX) => Ok(low64(word) as u8),
+    fn read_decimals(&self, target: Address) -> Result<u8, Error> {
+        let data = self.static_call(target, encode(IPriceFeed::decimalsCall::SELECTOR, &[]))?;
+        match word_at(&data, 0).and_then(as_u64) {
+            // At most 255: the cast is exact.
+            Some(value) if value <= u64::from(u8::MAX) => Ok(value as u8),
             _ => Err(call_failed(target, data)),
         }
     }
 
-    /// A state-changing call; storage is flushed first, so the callee (and a re-entrant call)
-    /// sees this contract's state, lock included.
+    /// A state-changing call. The storage cache is flushed first, so the callee (and a
+    /// re-entrant call) sees this contract's state, lock included.
     fn call(&mut self, target: Address, calldata: Vec<u8>) -> Result<Vec<u8>, Error> {
-        // SAFETY: no storage reference is held across the call, and the storage cache is
-        // flushed before it.
+        // SAFETY: no storage reference is held across the call.
         unsafe { RawCall::new().flush_storage_cache().call(target, &calldata) }
             .map_err(|reason| call_failed(target, reason))
     }
 
     fn static_call(&self, target: Address, calldata: Vec<u8>) -> Result<Vec<u8>, Error> {
-        // SAFETY: as for `call`; a static call cannot change any state.
+        // SAFETY: as for `call`; a static call changes no state.
         unsafe { RawCall::new_static().call(target, &calldata) }
             .map_err(|reason| call_failed(target, reason))
     }
+
+    /// Logs an event: `topic0`, the indexed `topics`, then the ABI words of `data`.
+    fn emit(&self, topic0: B256, topics: &[U256], data: &[U256]) {
+        let mut buf = Vec::with_capacity(32 * (1 + topics.len() + data.len()));
+        buf.extend_from_slice(topic0.as_slice());
+        for word in topics.iter().chain(data.iter()) {
+            buf.extend_from_slice(&be(word));
+        }
+        self.vm().emit_log(&buf, 1 + topics.len());
+    }
 }
 
-fn call_failed(target: Address, reason: Vec<u8>) -> Error {
-    Error::ExternalCallFailed(ExternalCallFailed { target, reason: reason.into() })
+/// Fills `sale`'s prices and snapshot for a (re)start at the oracle price `num / den` (RAY)
+/// with the parameters in force (`p0`, `p1`); returns `top` in RAY.
+fn start(
+    sale: &mut Sale,
+    now: u64,
+    (num, den): (U256, U256),
+    p0: &Word,
+    p1: &Word,
+    unit: U256,
+) -> Result<U256, Error> {
+    if now > MAX_TIME {
+        return Err(too_large(U256::from(now), U256::from(MAX_TIME)));
+    }
+    // `den <= 10^45`: `den * WAD <= 10^63`, no overflow.
+    let wad_den = mul(den, WAD);
+    let max_stored = U256::from(u128::MAX);
+    let top_exact = mul_div(num, U256::from(get(p0, 0, 8)), wad_den, Rounding::Up)?;
+    let top_units = mul_div(top_exact, U256::from(1u8), unit, Rounding::Up)?;
+    if top_units > max_stored {
+        return Err(too_large(top_exact, mul(max_stored, unit)));
+    }
+    // `top_units < 2^128` and `unit <= 10^36 < 2^120`.
+    let top = mul(top_units, unit);
+    let floor_price = mul_div(num, U256::from(get(p0, 16, 8)), wad_den, Rounding::Up)?;
+    let cusp_price = mul_div(top, U256::from(get(p0, 8, 8)), WAD, Rounding::Up)?;
+    let min_exact = gavel_math::max(checked_add(floor_price, U256::from(1u8))?, cusp_price);
+    let min_units = mul_div(min_exact, U256::from(1u8), unit, Rounding::Up)?;
+    if min_units > max_stored {
+        return Err(too_large(min_exact, mul(max_stored, unit)));
+    }
+    sale.set(TIC, u128::from(now));
+    sale.set(TOP, low128(top_units));
+    sale.set(MIN_PRICE, low128(min_units));
+    sale.set(KIND, get(p1, 0, 1));
+    sale.set(CUT, get(p1, 1, 8));
+    sale.set(PERIOD, get(p1, 9, 4));
+    sale.set(TAIL, get(p0, 24, 4));
+    sale.set(DUST, get(p1, 13, 11));
+    Ok(top)
 }
 
-/// ABI call data: `selector` followed by static words.
+/// What a take of up to `amt` at `price` (RAY) buys from a sale with `tab`, `lot` and `dust`:
+/// `(owe, slice)`, Clipper's rules with rounding towards the protocol.
+///
+/// * `slice = min(lot, amt)`, `owe = ceil(slice * price / RAY)`;
+/// * if `owe > tab`: `owe = tab`, `slice = floor(tab * RAY / price)`. Then `tab <
+///   ceil(slice0 * price / RAY)` means `tab < slice0 * price / RAY`, so the new slice is below
+///   the old one, hence below `lot`;
+/// * else if a partial purchase (`owe < tab`, `slice < lot`) would leave less than `dust`: with
+///   `tab <= dust` it is refused (`NoPartialPurchase`, only the whole lot can be bought);
+///   otherwise `owe = tab - dust` (less than before) and `slice = floor(owe * RAY / price)`.
+///
+/// Always `owe <= tab`, `slice <= lot` and `owe * RAY >= slice * price`; a purchase of
+/// nothing (`owe == 0`, i.e. `amt == 0`) is refused (`ZeroAmount`). `price > 0`: a running sale
+/// is only taken at `price >= minPrice >= 1`.
+fn purchase(
+    tab: u128,
+    lot: u128,
+    dust: u128,
+    amt: U256,
+    price: U256,
+) -> Result<(u128, u128), Error> {
+    let mut slice = if amt < U256::from(lot) { low128(amt) } else { lot };
+    let full = mul_div(U256::from(slice), price, RAY, Rounding::Up)?;
+    let mut owe = tab;
+    if full > U256::from(tab) {
+        slice = gavel_math::to_u128(mul_div(U256::from(tab), RAY, price, Rounding::Down)?)?;
+    } else {
+        // `full <= tab < 2^128`: exact.
+        owe = low128(full);
+        // `owe < tab` here, so `tab - owe` is exact.
+        if owe < tab && slice < lot && tab.saturating_sub(owe) < dust {
+            if tab <= dust {
+                return Err(Error::new(NoPartialPurchase::SELECTOR, &[U256::from(tab), U256::from(dust)]));
+            }
+            // `tab > dust`: exact.
+            owe = tab.saturating_sub(dust);
+            slice = gavel_math::to_u128(mul_div(U256::from(owe), RAY, price, Rounding::Down)?)?;
+        }
+    }
+    if owe == 0 {
+        return Err(fail(ZeroAmount::SELECTOR));
+    }
+    Ok((owe, slice))
+}
+
+/// `tip + chip * tab / WAD` (floor), Clipper's keeper incentive.
+fn incentive(tab: U256, p1: &Word, p2: &Word) -> Result<U256, Error> {
+    let chip = U256::from(get(p1, 24, 8));
+    let tip = U256::from(get(p2, 20, 11));
+    Ok(checked_add(tip, mul_div(tab, chip, WAD, Rounding::Down)?)?)
+}
+
+/// The low 128 bits of `x`.
+fn low128(x: U256) -> u128 {
+    let [a, b, _, _] = x.into_limbs();
+    u128::from(a) | (u128::from(b) << 64)
+}
+
+/// ABI call data (or revert data): `selector` followed by static words.
 fn encode(selector: [u8; 4], words: &[U256]) -> Vec<u8> {
     let mut out = Vec::with_capacity(4 + 32 * words.len());
     out.extend_from_slice(&selector);
     for word in words {
-        out.extend_from_slice(&word.to_be_bytes::<32>());
+        out.extend_from_slice(&be(word));
     }
     out
 }
 
-/// `clipperCall(sender, owe, slice, data)` call data.
-fn encode_clipper_call(sender: Address, owe: U256, slice: U256, data: &[u8]) -> Vec<u8> {
-    let length = data.len();
-    let mut out = encode(
-        <IClipperCallee::clipperCallCall as SolCall>::SELECTOR,
-        &[address_word(sender), owe, slice, U256::from(128u8), U256::from(length)],
-    );
-    out.extend_from_slice(data);
-    // Pad to a multiple of 32 bytes.
-    out.resize(out.len() + (32 - length % 32) % 32, 0);
+/// ABI call data (or revert data) whose last argument is `bytes`: `selector`, the static
+/// `words`, the offset of `tail`, its length, and `tail` padded to whole words.
+fn encode_dynamic(selector: [u8; 4], words: &[U256], tail: &[u8]) -> Vec<u8> {
+    // Word counts and lengths of in-memory data: far from overflowing.
+    let head = 32 * (words.len() + 1);
+    let mut out = encode(selector, words);
+    out.extend_from_slice(&be(&U256::from(head)));
+    out.extend_from_slice(&be(&U256::from(tail.len())));
+    out.extend_from_slice(tail);
+    out.resize(out.len() + (32 - tail.len() % 32) % 32, 0);
     out
 }
 
-/// Word `index` of ABI return data, if present.
+/// Word `index` of ABI data, if present.
 fn word_at(data: &[u8], index: usize) -> Option<U256> {
-    let start = index.checked_mul(32)?;
-    let bytes = data.get(start..start.checked_add(32)?)?;
-    U256::try_from_be_slice(bytes)
+    word_at_byte(data, index.checked_mul(32)?)
+}
+
+/// The 32 bytes of `data` from byte `start` as a word, if present.
+#[inline(never)]
+fn word_at_byte(data: &[u8], start: usize) -> Option<U256> {
+    let bytes: &Word = data.get(start..start.checked_add(32)?)?.try_into().ok()?;
+    Some(word_of(bytes))
 }
 
 /// Prints the Solidity interface of the contract (functions and errors from the SDK, events

@@ -40,6 +40,8 @@
 pub use alloy_primitives::U256;
 use alloy_primitives::U512;
 
+pub mod clearing;
+
 /// `10^27` as a `u128` (it fits: `u128::MAX ≈ 3.4 * 10^38`), split into limbs for [`RAY`].
 const RAY_U128: u128 = 1_000_000_000_000_000_000_000_000_000;
 

@@ -147,7 +147,14 @@ impl MockLender {
         self.absorbed.set(total);
         let calls = self.absorb_calls.get().saturating_add(U256::from(1));
         self.absorb_calls.set(calls);
-        log(self.vm(), LossAbsorbed { module: caller, amount, totalAbsorbed: total });
+        log(
+            self.vm(),
+            LossAbsorbed {
+                module: caller,
+                amount,
+                totalAbsorbed: total,
+            },
+        );
         Ok(())
     }
 
@@ -156,7 +163,13 @@ impl MockLender {
     pub fn set_mode(&mut self, mode: u8, entry_id: U256) {
         self.mode.set(U8::from(mode));
         self.reenter_entry.set(entry_id);
-        log(self.vm(), ModeSet { mode, entryId: entry_id });
+        log(
+            self.vm(),
+            ModeSet {
+                mode,
+                entryId: entry_id,
+            },
+        );
     }
 
     /// The solvency module allowed to call `absorbLoss` (zero: anyone).
