@@ -29,7 +29,10 @@ cargo_test() {
 }
 
 step "cargo test: contracts, math, mocks (native, motsu)"
-cargo_test test --workspace --locked
+# One test thread: motsu 0.10 keeps every test's VM in one process-wide DashMap and gives up
+# ("storage is locked") after ten 1 ms retries when another test thread holds the same shard,
+# which happens under load on a 2-core machine.
+cargo_test test --workspace --locked -- --test-threads=1
 
 step "cargo test: xtask (WASM checker, interface drift)"
 cargo_test test --locked --manifest-path xtask/Cargo.toml

@@ -45,9 +45,10 @@
 //!
 //! # Bounds
 //!
-//! All arithmetic is in 256 bits (no 512-bit division, which would cost a contract about 4 KiB
-//! of WASM), and every sum and product is checked: outside the bounds below a function returns
-//! [`MathError::Overflow`], never a wrong result. Within them nothing overflows:
+//! All arithmetic is in 256 bits (products are not widened; quotients come from the crate's
+//! compact long division, [`div_rem`]), and every sum and product is checked: outside the
+//! bounds below a function returns [`MathError::Overflow`], never a wrong result. Within them
+//! nothing overflows:
 //!
 //! * every `tab`, `lot`, `amount` and the sum of the lots below `2^128`;
 //! * every price below `2^248`, and `amount * price < 2^256` for every bid;
@@ -64,7 +65,13 @@
 //! once per distinct price from the top until it finds `p*`: `O(n log n + d k)` for `n` bids,
 //! `d` distinct prices and `k` kicks, plus one 256-bit division per winning bid.
 
+#[cfg(test)]
+use crate::division::undigits;
 use crate::{checked_mul, MathError, RAY, U256};
+
+/// `(a / b, a % b)`, exact; fails with [`MathError::DivisionByZero`] if `b == 0`. The crate's
+/// compact long division ([`crate::div_rem`]), re-exported here for the batch auction house.
+pub use crate::div_rem;
 
 /// One revealed bid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,151 +148,6 @@ pub fn payment(fill: U256, price: U256) -> Result<U256, MathError> {
 fn mul_div_rem(a: U256, b: U256, d: U256) -> Result<(U256, bool), MathError> {
     let (quotient, remainder) = div_rem(checked_mul(a, b)?, d)?;
     Ok((quotient, !remainder.is_zero()))
-}
-
-/// `(a / b, a % b)`: Knuth's algorithm D on 32-bit digits (as in Hacker's Delight's
-/// `divmnu`), so that every step is a native 64-bit operation. It is much smaller in WASM
-/// than ruint's reciprocal-based division (about 1 KiB against 9 KiB) and fast enough for
-/// settlement: at most 8 x 8 digit steps.
-///
-/// Fails with [`MathError::DivisionByZero`] if `b == 0`.
-pub fn div_rem(a: U256, b: U256) -> Result<(U256, U256), MathError> {
-    if b.is_zero() {
-        return Err(MathError::DivisionByZero);
-    }
-    if a < b {
-        return Ok((U256::ZERO, a));
-    }
-    let v = digits(b);
-    let u = digits(a);
-    // Significant digits: n >= 1 (b != 0) and m >= n (a >= b).
-    let n = significant(&v);
-    let m = significant(&u);
-    let mut q = [0u32; 8];
-    if n == 1 {
-        let divisor = digit(&v, 0);
-        let mut rest = 0u64;
-        for i in (0..m).rev() {
-            // rest < divisor < 2^32, so `rest << 32 | digit` fits 64 bits.
-            let current = (rest << 32) | digit(&u, i);
-            // `divisor != 0`: neither falls back.
-            set(&mut q, i, current.checked_div(divisor).unwrap_or(0));
-            rest = current.checked_rem(divisor).unwrap_or(0);
-        }
-        return Ok((undigits(&q), U256::from(rest)));
-    }
-    // Normalize: shift so that the divisor's top digit has its high bit set; the dividend
-    // gets one more digit. `shift < 32`.
-    let shift = (digit(&v, n.wrapping_sub(1)) as u32).leading_zeros();
-    let mut vn = [0u32; 8];
-    let mut un = [0u32; 9];
-    for i in 0..8usize {
-        let below = if i == 0 { 0 } else { digit(&v, i.wrapping_sub(1)) };
-        set(&mut vn, i, ((digit(&v, i) << shift) | (below << shift >> 32)) & LOW32);
-        let below = if i == 0 { 0 } else { digit(&u, i.wrapping_sub(1)) };
-        set9(&mut un, i, ((digit(&u, i) << shift) | (below << shift >> 32)) & LOW32);
-    }
-    set9(&mut un, 8, (digit(&u, 7) << shift) >> 32);
-    let top = digit(&vn, n.wrapping_sub(1));
-    let next = digit(&vn, n.wrapping_sub(2));
-    // j runs from m - n down to 0 (m >= n).
-    for j in (0..=m.wrapping_sub(n)).rev() {
-        let jn = j.wrapping_add(n);
-        // Estimate the quotient digit from the top two digits; it is at most 2 too large.
-        let numerator = (digit(&un, jn) << 32) | digit(&un, jn.wrapping_sub(1));
-        // `top >= 2^31` after normalization: neither falls back.
-        let mut qhat = numerator.checked_div(top).unwrap_or(0);
-        let mut rhat = numerator.checked_rem(top).unwrap_or(0);
-        // qhat <= 2^32 and next < 2^32: the product fits; rhat < 2^32 when shifted.
-        while qhat > LOW32
-            || qhat.wrapping_mul(next) > ((rhat << 32) | digit(&un, jn.wrapping_sub(2)))
-        {
-            qhat = qhat.wrapping_sub(1);
-            rhat = rhat.wrapping_add(top);
-            if rhat > LOW32 {
-                break;
-            }
-        }
-        // Multiply and subtract: un[j..=j+n] -= qhat * vn[..n]. qhat < 2^32, so each product
-        // plus carry stays below 2^64, and each difference between -2^33 and 2^32.
-        let mut carry = 0u64;
-        let mut borrow = 0i64;
-        for i in 0..n {
-            let product = qhat.wrapping_mul(digit(&vn, i)).wrapping_add(carry);
-            carry = product >> 32;
-            let ij = i.wrapping_add(j);
-            let difference = (digit(&un, ij) as i64)
-                .wrapping_sub(borrow)
-                .wrapping_sub((product & LOW32) as i64);
-            set9(&mut un, ij, difference as u64 & LOW32);
-            borrow = i64::from(difference < 0);
-        }
-        let difference =
-            (digit(&un, jn) as i64).wrapping_sub(borrow).wrapping_sub(carry as i64);
-        set9(&mut un, jn, difference as u64 & LOW32);
-        if difference < 0 {
-            // qhat was one too large: add the divisor back.
-            qhat = qhat.wrapping_sub(1);
-            let mut carry = 0u64;
-            for i in 0..n {
-                let ij = i.wrapping_add(j);
-                let sum = digit(&un, ij).wrapping_add(digit(&vn, i)).wrapping_add(carry);
-                set9(&mut un, ij, sum & LOW32);
-                carry = sum >> 32;
-            }
-            let top_digit = digit(&un, jn).wrapping_add(carry) & LOW32;
-            set9(&mut un, jn, top_digit);
-        }
-        set(&mut q, j, qhat);
-    }
-    // The remainder is un[..n] shifted back (`(above << 32) >> shift` brings the low `shift`
-    // bits of the next digit down; nothing when `shift == 0`).
-    let mut r = [0u32; 8];
-    for i in 0..n {
-        let above = digit(&un, i.wrapping_add(1));
-        set(&mut r, i, ((digit(&un, i) >> shift) | ((above << 32) >> shift)) & LOW32);
-    }
-    Ok((undigits(&q), undigits(&r)))
-}
-
-/// `2^32 - 1`.
-const LOW32: u64 = 0xFFFF_FFFF;
-
-/// Base-2^32 digits of `x`, least significant first.
-fn digits(x: U256) -> [u32; 8] {
-    let [l0, l1, l2, l3] = x.into_limbs();
-    // Truncating casts keep the low and the high half of each limb.
-    [l0 as u32, (l0 >> 32) as u32, l1 as u32, (l1 >> 32) as u32, l2 as u32, (l2 >> 32) as u32, l3 as u32, (l3 >> 32) as u32]
-}
-
-/// The number from its base-2^32 digits.
-fn undigits(d: &[u32; 8]) -> U256 {
-    let [d0, d1, d2, d3, d4, d5, d6, d7] = d.map(u64::from);
-    U256::from_limbs([d0 | (d1 << 32), d2 | (d3 << 32), d4 | (d5 << 32), d6 | (d7 << 32)])
-}
-
-/// Digit `i` (zero beyond the end).
-fn digit(d: &[u32], i: usize) -> u64 {
-    d.get(i).copied().map_or(0, u64::from)
-}
-
-/// Sets digit `i` of an 8-digit number to `x` (below 2^32).
-fn set(d: &mut [u32; 8], i: usize, x: u64) {
-    if let Some(slot) = d.get_mut(i) {
-        *slot = x as u32;
-    }
-}
-
-/// Sets digit `i` of a 9-digit number to `x` (below 2^32).
-fn set9(d: &mut [u32; 9], i: usize, x: u64) {
-    if let Some(slot) = d.get_mut(i) {
-        *slot = x as u32;
-    }
-}
-
-/// The number of digits up to the most significant non-zero one.
-fn significant(d: &[u32; 8]) -> usize {
-    d.iter().rposition(|x| *x != 0).map_or(0, |i| i.saturating_add(1))
 }
 
 /// `a + b`, or `Overflow` (out of line: each inlined 256-bit addition costs WASM bytes).

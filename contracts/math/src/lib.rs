@@ -15,9 +15,10 @@
 //! * **No panics, no floats.** Every function returns a [`MathError`] instead of
 //!   panicking, overflow is never silent (no wrapping), and the crate uses no floating
 //!   point, so the contracts that link it compile to WASM without float instructions.
-//!   Divisions go through [`U256::div_rem`] only after the divisor was checked to be
-//!   non-zero (it panics on zero), and wide values are split with array patterns rather
-//!   than indexing.
+//!   Every division goes through one compact long division ([`div_rem`]; Knuth's
+//!   algorithm D on 32-bit digits, much smaller in WASM than ruint's `U256`/`U512`
+//!   division), which reports a zero divisor instead of panicking and reads and writes
+//!   digits only through checked accessors rather than indexing.
 //! * **Exact intermediates.** [`mul_div`] and everything built on it multiply into a
 //!   512-bit product, so it fails with [`MathError::Overflow`] only when the *final*
 //!   result does not fit in 256 bits, never because `a * b` alone does.
@@ -38,9 +39,11 @@
 )]
 
 pub use alloy_primitives::U256;
-use alloy_primitives::U512;
 
 pub mod clearing;
+mod division;
+
+pub use division::div_rem;
 
 /// `10^27` as a `u128` (it fits: `u128::MAX ≈ 3.4 * 10^38`), split into limbs for [`RAY`].
 const RAY_U128: u128 = 1_000_000_000_000_000_000_000_000_000;
@@ -105,12 +108,9 @@ pub fn checked_mul(a: U256, b: U256) -> Result<U256, MathError> {
 /// most `a`, and when the ceiling exceeds the floor the remainder is non-zero, so `b >= 2`
 /// and the floor is at most `U256::MAX / 2`, leaving room for the `+ 1`.
 pub fn div(a: U256, b: U256, rounding: Rounding) -> Result<U256, MathError> {
-    if b.is_zero() {
-        return Err(MathError::DivisionByZero);
-    }
-    // `div_rem` panics only on a zero divisor, excluded just above.
-    let (quotient, remainder) = a.div_rem(b);
-    round_quotient(quotient, remainder, rounding)
+    // `div_rem` reports a zero divisor.
+    let (quotient, remainder) = div_rem(a, b)?;
+    round_quotient(quotient, !remainder.is_zero(), rounding)
 }
 
 /// `a * b / denominator` computed exactly with a 512-bit intermediate product, then rounded
@@ -121,39 +121,19 @@ pub fn div(a: U256, b: U256, rounding: Rounding) -> Result<U256, MathError> {
 /// exceeds `U256::MAX`. The product itself never overflows: `a * b <= (2^256 - 1)^2 <
 /// 2^512`.
 pub fn mul_div(a: U256, b: U256, denominator: U256, rounding: Rounding) -> Result<U256, MathError> {
-    if denominator.is_zero() {
-        return Err(MathError::DivisionByZero);
-    }
-    // 256 x 256 -> 512 bits: the full product, which always fits.
-    let product: U512 = a.widening_mul(b);
-    let [d0, d1, d2, d3] = denominator.into_limbs();
-    let wide_denominator = U512::from_limbs([d0, d1, d2, d3, 0, 0, 0, 0]);
-    // `div_rem` panics only on a zero divisor; `wide_denominator == denominator != 0`.
-    let (quotient, remainder) = product.div_rem(wide_denominator);
-    let [q0, q1, q2, q3, q4, q5, q6, q7] = quotient.into_limbs();
-    if (q4 | q5 | q6 | q7) != 0 {
-        // The floor already exceeds `U256::MAX`, so the ceiling does too.
-        return Err(MathError::Overflow);
-    }
-    // The remainder is below the denominator, so it fits in 256 bits; only its being
-    // non-zero matters for rounding.
-    round_quotient(
-        U256::from_limbs([q0, q1, q2, q3]),
-        if remainder.is_zero() {
-            U256::ZERO
-        } else {
-            U256::from(1u8)
-        },
-        rounding,
-    )
+    // `a * b` in 512 bits, divided exactly; `DivisionByZero` before anything else can fail,
+    // `Overflow` when the floor exceeds `U256::MAX` (and then the ceiling does too).
+    let (quotient, inexact) = division::mul_div_rem(a, b, denominator)?;
+    round_quotient(quotient, inexact, rounding)
 }
 
-/// Turns a floor quotient and its remainder into the result rounded as asked: the ceiling
-/// is the floor plus one when the remainder is non-zero. Overflow is reported, not wrapped.
+/// Turns a floor quotient, and whether the division left a remainder, into the result
+/// rounded as asked: the ceiling is the floor plus one when the remainder is non-zero.
+/// Overflow is reported, not wrapped.
 #[inline]
-fn round_quotient(quotient: U256, remainder: U256, rounding: Rounding) -> Result<U256, MathError> {
+fn round_quotient(quotient: U256, inexact: bool, rounding: Rounding) -> Result<U256, MathError> {
     match rounding {
-        Rounding::Up if !remainder.is_zero() => checked_add(quotient, U256::from(1u8)),
+        Rounding::Up if inexact => checked_add(quotient, U256::from(1u8)),
         _ => Ok(quotient),
     }
 }
