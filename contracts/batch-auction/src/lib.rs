@@ -571,55 +571,37 @@ impl From<MathError> for Error {
     }
 }
 
-#[cfg(feature = "export-abi")]
-impl stylus_sdk::abi::export::internal::InnerTypes for Error {
-    /// The errors the interface lists, as `#[derive(SolidityError)]` would list them.
-    fn inner_types() -> Vec<stylus_sdk::abi::export::internal::InnerType> {
-        use alloc::format;
-        use stylus_sdk::abi::export::internal::InnerType;
-        macro_rules! errors {
-            ($($error:ty),* $(,)?) => {
-                vec![$(InnerType {
-                    name: format!(
-                        "error {};",
-                        <$error as alloy_sol_types::SolError>::SIGNATURE.replace(',', ", ")
-                    ),
-                    id: core::any::TypeId::of::<$error>(),
-                }),*]
-            };
-        }
-        errors!(
-            ownable::OwnableUnauthorizedAccount,
-            ownable::OwnableInvalidOwner,
-            safe_erc20::SafeErc20FailedOperation,
-            Locked,
-            AuctionsStopped,
-            Unauthorized,
-            ZeroAmount,
-            ZeroAddress,
-            ValueTooLarge,
-            NotConfigured,
-            InvalidParameter,
-            WrongPhase,
-            TooManyBids,
-            DepositBelowBond,
-            UnknownCommitment,
-            AlreadyRevealed,
-            BidTooSmall,
-            PriceOffGrid,
-            DepositTooSmall,
-            NothingToClaim,
-            AlreadyClaimed,
-            InvalidPrice,
-            StalePrice,
-            ExternalCallFailed,
-            TokenNotReceived,
-            UnsupportedDecimals,
-            SameToken,
-            MathOverflow,
-        )
-    }
-}
+// The errors the interface lists, as `#[derive(SolidityError)]` would list them.
+gavel_common::interface_errors!(Error =>
+    ownable::OwnableUnauthorizedAccount,
+    ownable::OwnableInvalidOwner,
+    safe_erc20::SafeErc20FailedOperation,
+    Locked,
+    AuctionsStopped,
+    Unauthorized,
+    ZeroAmount,
+    ZeroAddress,
+    ValueTooLarge,
+    NotConfigured,
+    InvalidParameter,
+    WrongPhase,
+    TooManyBids,
+    DepositBelowBond,
+    UnknownCommitment,
+    AlreadyRevealed,
+    BidTooSmall,
+    PriceOffGrid,
+    DepositTooSmall,
+    NothingToClaim,
+    AlreadyClaimed,
+    InvalidPrice,
+    StalePrice,
+    ExternalCallFailed,
+    TokenNotReceived,
+    UnsupportedDecimals,
+    SameToken,
+    MathOverflow,
+);
 
 fn math_overflow() -> Error {
     Error::new(MathOverflow::SELECTOR, &[])

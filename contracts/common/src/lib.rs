@@ -41,6 +41,28 @@ macro_rules! events {
     };
 }
 
+/// Lists a hand-encoded error type's Solidity custom errors for the generated interface, as
+/// `#[derive(SolidityError)]` would for an enum: `gavel_common::interface_errors!(Error =>
+/// ErrorA, ErrorB, ...);` implements the SDK's `InnerTypes` for `Error` when the calling crate
+/// is built with its `export-abi` feature, and expands to nothing otherwise.
+#[macro_export]
+macro_rules! interface_errors {
+    ($owner:ty => $($error:ty),* $(,)?) => {
+        #[cfg(feature = "export-abi")]
+        impl stylus_sdk::abi::export::internal::InnerTypes for $owner {
+            fn inner_types() -> alloc::vec::Vec<stylus_sdk::abi::export::internal::InnerType> {
+                alloc::vec![$(stylus_sdk::abi::export::internal::InnerType {
+                    name: alloc::format!(
+                        "error {};",
+                        <$error as alloy_sol_types::SolError>::SIGNATURE.replace(',', ", ")
+                    ),
+                    id: core::any::TypeId::of::<$error>(),
+                }),*]
+            }
+        }
+    };
+}
+
 /// Block time as gavel's contracts read it.
 ///
 /// Contracts call `clock::now(self.vm().block_timestamp())`. In a WASM build (no `test-clock`)

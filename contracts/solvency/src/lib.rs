@@ -509,58 +509,40 @@ impl From<MathError> for Error {
     }
 }
 
-#[cfg(feature = "export-abi")]
-impl stylus_sdk::abi::export::internal::InnerTypes for Error {
-    /// The errors the interface lists, as `#[derive(SolidityError)]` would list them.
-    fn inner_types() -> Vec<stylus_sdk::abi::export::internal::InnerType> {
-        use alloc::format;
-        use stylus_sdk::abi::export::internal::InnerType;
-        macro_rules! errors {
-            ($($error:ty),* $(,)?) => {
-                vec![$(InnerType {
-                    name: format!(
-                        "error {};",
-                        <$error as alloy_sol_types::SolError>::SIGNATURE.replace(',', ", ")
-                    ),
-                    id: core::any::TypeId::of::<$error>(),
-                }),*]
-            };
-        }
-        errors!(
-            ownable::OwnableUnauthorizedAccount,
-            ownable::OwnableInvalidOwner,
-            safe_erc20::SafeErc20FailedOperation,
-            ReentrantCall,
-            EnforcedPause,
-            NotKicker,
-            NotHouse,
-            NotGuardian,
-            InvalidAddress,
-            ZeroAmount,
-            AmountTooLarge,
-            TabBelowDebt,
-            UnknownLiquidation,
-            LiquidationFinished,
-            LiquidationHeld,
-            LiquidationNotHeld,
-            NotHolder,
-            KickerMismatch,
-            TabExceedsRemaining,
-            ProceedsNotReceived,
-            NoDeficit,
-            NothingToHeal,
-            SocializationTooEarly,
-            AbsorbLossFailed,
-            DeficitOpen,
-            InsufficientFund,
-            NothingToSkim,
-            HouseStillAuthorized,
-            InvalidPenaltyShare,
-            InvalidSocializationDelay,
-            ArithmeticError,
-        )
-    }
-}
+// The errors the interface lists, as `#[derive(SolidityError)]` would list them.
+gavel_common::interface_errors!(Error =>
+    ownable::OwnableUnauthorizedAccount,
+    ownable::OwnableInvalidOwner,
+    safe_erc20::SafeErc20FailedOperation,
+    ReentrantCall,
+    EnforcedPause,
+    NotKicker,
+    NotHouse,
+    NotGuardian,
+    InvalidAddress,
+    ZeroAmount,
+    AmountTooLarge,
+    TabBelowDebt,
+    UnknownLiquidation,
+    LiquidationFinished,
+    LiquidationHeld,
+    LiquidationNotHeld,
+    NotHolder,
+    KickerMismatch,
+    TabExceedsRemaining,
+    ProceedsNotReceived,
+    NoDeficit,
+    NothingToHeal,
+    SocializationTooEarly,
+    AbsorbLossFailed,
+    DeficitOpen,
+    InsufficientFund,
+    NothingToSkim,
+    HouseStillAuthorized,
+    InvalidPenaltyShare,
+    InvalidSocializationDelay,
+    ArithmeticError,
+);
 
 /// `liquidation(id)`: beneficiary, kicker, house, status, openedAt, finishedAt, debt, tab,
 /// raised, keeperPaid, covered, deficit, deficitRemaining, socialized.
