@@ -4,11 +4,17 @@
 //!   contract logs (through `alloy_sol_types::sol!`) and the `event` lines of the generated
 //!   Solidity interface (the SDK's `export-abi` lists functions and errors but not events).
 //! - [`interface`] (feature `export-abi`): renders `interfaces/I<Name>.sol` text.
+//! - [`erc20`]: the one safe-transfer helper (OpenZeppelin `SafeERC20` semantics) every
+//!   contract moves tokens with.
 //! - [`clock`]: the block time as contracts read it, with a per-thread override for native
 //!   tests (feature `test-clock`, enabled only through dev-dependencies). motsu 0.10's
 //!   `block_timestamp` host function returns a constant, so tests that move time need this.
 #![cfg_attr(not(any(feature = "export-abi", feature = "test-clock")), no_std)]
 #![deny(missing_docs)]
+
+extern crate alloc;
+
+pub mod erc20;
 
 /// Declares Solidity events with `sol!` and records their declarations in
 /// `pub const EVENTS: &[&str]`, the lines appended to the generated interface.
