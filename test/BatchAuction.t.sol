@@ -6,7 +6,7 @@ import {IBatchAuction} from "../interfaces/IBatchAuction.sol";
 import {IMockERC20} from "../interfaces/IMockERC20.sol";
 import {IMockOracle} from "../interfaces/IMockOracle.sol";
 import {Bidder} from "./batch/Bidder.sol";
-import {SolvencyAdmin} from "./batch/SolvencyAdmin.sol";
+import {ISolvencyModule} from "../interfaces/ISolvencyModule.sol";
 
 /// The sealed-bid batch house on a Stylus executor: the real WASM of the house, the solvency
 /// module and the mocks; two liquidations in one batch, three Solidity bidders through commit,
@@ -15,7 +15,7 @@ import {SolvencyAdmin} from "./batch/SolvencyAdmin.sol";
 /// mock_erc20.wasm, mock_oracle.wasm): `./run.sh`, then `arbos-forge test`.
 contract BatchAuctionTest is GavelTest {
     IBatchAuction internal house;
-    SolvencyAdmin internal solvency;
+    ISolvencyModule internal solvency;
     IMockERC20 internal weth;
     IMockERC20 internal dai;
     IMockOracle internal oracle;
@@ -48,7 +48,7 @@ contract BatchAuctionTest is GavelTest {
         dai = IMockERC20(deployWasm("mock_erc20", abi.encode("Dai", "DAI", uint8(18))));
         // WETH at 2,000 DAI, 8-decimal feed.
         oracle = IMockOracle(deployWasm("mock_oracle", abi.encode(admin, uint8(8), "WETH / DAI", int256(2_000e8))));
-        solvency = SolvencyAdmin(
+        solvency = ISolvencyModule(
             deployWasm("solvency_module", abi.encode(admin, address(dai), uint256(0), uint256(0), uint256(0), uint256(0)))
         );
         house = IBatchAuction(

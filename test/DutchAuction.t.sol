@@ -6,7 +6,7 @@ import {IDutchAuction} from "../interfaces/IDutchAuction.sol";
 import {IMockERC20} from "../interfaces/IMockERC20.sol";
 import {IMockOracle} from "../interfaces/IMockOracle.sol";
 import {FlashKeeper} from "./dutch/FlashKeeper.sol";
-import {SolvencyLike} from "./dutch/SolvencyLike.sol";
+import {ISolvencyModule} from "../interfaces/ISolvencyModule.sol";
 
 /// The Dutch auction house on a Stylus executor: the real WASM of the house, the solvency module
 /// and the mocks, a kick, a flash take by a Solidity keeper that pays in the callback, a plain
@@ -15,7 +15,7 @@ import {SolvencyLike} from "./dutch/SolvencyLike.sol";
 /// mock_erc20.wasm, mock_oracle.wasm): `./run.sh`, then `arbos-forge test`.
 contract DutchAuctionTest is GavelTest {
     IDutchAuction internal house;
-    SolvencyLike internal solvency;
+    ISolvencyModule internal solvency;
     IMockERC20 internal gem;
     IMockERC20 internal dai;
     IMockOracle internal oracle;
@@ -46,7 +46,7 @@ contract DutchAuctionTest is GavelTest {
         // GEM at 2,000 DAI, 8-decimal feed.
         oracle = IMockOracle(deployWasm("mock_oracle", abi.encode(admin, uint8(8), "GEM / DAI", int256(2_000e8))));
         // Keeper pay capped at 50 DAI; no penalty share, buffer or socialization delay.
-        solvency = SolvencyLike(
+        solvency = ISolvencyModule(
             deployWasm("solvency_module", abi.encode(admin, address(dai), uint256(0), uint256(0), uint256(0), uint256(50e18)))
         );
         house = IDutchAuction(
@@ -119,7 +119,8 @@ contract DutchAuctionTest is GavelTest {
         assertEq(gem.balanceOf(address(flash)), 2e18, "keeper got the collateral");
         assertEq(dai.balanceOf(address(flash)), 0, "keeper paid what it owed");
         assertEq(dai.balanceOf(address(solvency)), solvencyBefore + owe, "solvency module got the proceeds");
-        assertEq(solvency.held(), owe, "proceeds reported");
+        (, uint256 held,,,,) = solvency.books();
+        assertEq(held, owe, "proceeds reported");
         assertEq(gem.balanceOf(address(house)), 8e18, "house keeps the rest of the lot");
         (, , uint256 lot, uint256 tab) = house.getStatus(id);
         assertEq(lot, 8e18, "lot left");
