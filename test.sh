@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs every check gavel has: the contracts' native tests (motsu, property tests), the tooling's
-# tests, the WASM build and Stylus checks, the interface drift check and `forge build` of the
-# Solidity tests and scripts. Fails on the first failing step.
+# Runs every check gavel has: the contracts' native tests (motsu, property tests, end-to-end),
+# the tooling's tests, the keeper's tests (some against anvil), the WASM build and Stylus
+# checks, the interface drift check and `forge build` of the Solidity tests and scripts.
+# Fails on the first failing step.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/tools/setup.sh"
 
@@ -36,6 +37,9 @@ cargo_test test --workspace --locked -- --test-threads=1
 
 step "cargo test: xtask (WASM checker, interface drift)"
 cargo_test test --locked --manifest-path xtask/Cargo.toml
+
+step "cargo test: keeper (decisions, bid database, anvil-backed RPC tests; its own workspace)"
+cargo_test test --locked --manifest-path keeper/Cargo.toml
 
 step "cargo xtask wasm: every contract builds to WASM that Stylus accepts"
 cargo xtask wasm

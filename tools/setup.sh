@@ -36,15 +36,16 @@ setup_rust() {
 
 setup_node() {
   if ! command -v npm >/dev/null 2>&1; then
-    echo "error: Node.js and npm are required for forge (npm's @foundry-rs/forge) and wasm-opt (npm's binaryen)" >&2
+    echo "error: Node.js and npm are required for forge and anvil (npm's @foundry-rs/forge, @foundry-rs/anvil) and wasm-opt (npm's binaryen)" >&2
     exit 1
   fi
   local stamp=node_modules/.gavel-lock
-  if [ ! -x node_modules/.bin/forge ] || [ ! -x node_modules/.bin/wasm-opt ] || ! cmp -s package-lock.json "$stamp"; then
+  if [ ! -x node_modules/.bin/forge ] || [ ! -x node_modules/.bin/anvil ] || [ ! -x node_modules/.bin/wasm-opt ] || ! cmp -s package-lock.json "$stamp"; then
     step "npm ci (forge $(sed -n 's/.*"@foundry-rs\/forge": "\(.*\)".*/\1/p' package.json), solc-js, binaryen $(sed -n 's/.*"binaryen": "\(.*\)".*/\1/p' package.json) into ./node_modules)"
     npm ci --no-audit --no-fund --loglevel=error
     cp package-lock.json "$stamp"
   fi
   echo "forge: $(node_modules/.bin/forge --version | head -n 1)"
+  echo "anvil: $(node_modules/.bin/anvil --version | head -n 1)"
   echo "wasm-opt: $(node_modules/.bin/wasm-opt --version)"
 }

@@ -38,6 +38,9 @@ interface Vm {
     function startBroadcast(uint256 privateKey) external;
     function stopBroadcast() external;
     function envOr(string calldata name, uint256 defaultValue) external view returns (uint256 value);
+    function envOr(string calldata name, bool defaultValue) external view returns (bool value);
+    function envOr(string calldata name, address defaultValue) external view returns (address value);
+    function envAddress(string calldata name) external view returns (address value);
 
     // ---- arbos-foundry (Stylus); paths are relative to the project root ----
     function deployStylusCode(string calldata artifactPath) external returns (address deployedAddress);

@@ -128,6 +128,25 @@ fn decode(data: &[u8], kinds: u16) -> core::result::Result<[U256; 8], Vec<u8>> {
     Ok(args)
 }
 
+/// The SDK's constructor guard (`ConstructorGuard::check_constructor_slot`), on the same
+/// slot and with the same outcome, through the house's raw storage words: the SDK's boolean is
+/// the first (most significant) byte of the word at `CONSTRUCTOR_EXECUTED_SLOT`, set by the
+/// first constructor call; a later call reverts with empty data.
+impl BatchAuction {
+    pub(crate) fn constructor_guard(&mut self) -> core::result::Result<(), Vec<u8>> {
+        const FLAG: u64 = 0xFF << 56;
+        let slot = stylus_sdk::abi::internal::CONSTRUCTOR_EXECUTED_SLOT;
+        let word = self.read(&slot, 0);
+        let top = limb(word, 3);
+        if top & FLAG != 0 {
+            return Err(Vec::new());
+        }
+        // The byte becomes 1, as the SDK's `StorageBool::set(true)` writes it.
+        self.write(&slot, 0, &with_limb(word, 3, top | (1 << 56)));
+        Ok(())
+    }
+}
+
 /// A word as `bytes32`.
 fn bytes32(word: U256) -> FixedBytes<32> {
     FixedBytes(word.to_be_bytes::<32>())
@@ -137,8 +156,10 @@ impl BatchAuction {
     /// Runs the call `input` (selector and arguments): `Ok(return data)` or `Err(revert
     /// data)`, exactly as the SDK's router for the `#[public]` impl would.
     pub fn dispatch(&mut self, input: &[u8]) -> core::result::Result<Vec<u8>, Vec<u8>> {
-        use stylus_sdk::stylus_core::{ConstructorGuard, ValueDenier};
-        self.deny_value("")?;
+        // No function is payable (the SDK router's `deny_value`).
+        if !self.vm().msg_value().is_zero() {
+            return Err(Vec::new());
+        }
         let Some((selector, rest)) = input.split_first_chunk::<4>() else {
             return Err(Vec::new());
         };
@@ -152,7 +173,7 @@ impl BatchAuction {
         let none: [U256; 0] = [];
         let data = match function {
             Function::Constructor => {
-                self.check_constructor_slot()?;
+                self.constructor_guard()?;
                 self.constructor(address(a0), address(a1), address(a2), address(a3), address(a4))?;
                 words(&none)
             }

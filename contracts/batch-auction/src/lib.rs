@@ -107,6 +107,14 @@
 //! The `#[public]` impl below is the ABI (export-abi prints the interface from it) and what
 //! native tests call; a test runs every function through both the dispatcher and the SDK's
 //! router and compares the results.
+//!
+//! Tokens move through `gavel_common::erc20` (no OpenZeppelin code is linked); in WASM it calls
+//! through the `hostio` module's token-call subset of the host, so that the SDK host's full
+//! vtable is not linked. All 256-bit multiplication and division goes through the clearing's
+//! compact loops (`clearing::overflowing_mul`, `clearing::div_rem`; ruint's unrolled versions
+//! cost about 1 KB each). Storage words are read and written by base slot and offset (`read`,
+//! `write`), the base passed by reference, and events, errors and call data take their words by
+//! reference: a 256-bit value copied into an argument costs WASM bytes at every call site.
 #![cfg_attr(not(any(test, feature = "export-abi")), no_main)]
 #![cfg_attr(not(any(test, feature = "export-abi")), no_std)]
 
@@ -120,20 +128,18 @@ use alloc::{vec, vec::Vec};
 use alloy_primitives::{Address, FixedBytes, B256, U256};
 use alloy_sol_types::{SolError, SolEvent};
 use gavel_math::{
-    checked_add, checked_mul, checked_sub,
     clearing::{self, Bid, Clearing, Kick as Lot},
     MathError, RAY,
 };
-use openzeppelin_stylus::{
-    access::ownable,
-    token::erc20::utils::safe_erc20::{self, ISafeErc20, SafeErc20},
-};
-use stylus_sdk::{call::RawCall, function_selector as selector, prelude::*};
+use gavel_common::erc20;
+use stylus_sdk::{function_selector as selector, prelude::*};
 
 pub use sol::*;
 
 #[cfg(any(test, not(feature = "export-abi")))]
 pub mod dispatch;
+#[cfg(all(target_arch = "wasm32", not(any(test, feature = "export-abi"))))]
+mod hostio;
 
 // ------------------------------------------------------------------------------------------
 // 1. Parameters and their validation
@@ -208,13 +214,10 @@ pub mod names {
 // 2. Storage
 // ------------------------------------------------------------------------------------------
 
-/// Storage of the house: OpenZeppelin's token helper (no slot); everything else is in the raw
-/// words of the crate docs (the admin in slots 0 and 1, where `Ownable2Step` keeps it).
+/// Storage of the house: no typed fields; everything is in the raw words of the crate docs
+/// (the admin in slots 0 and 1, where `Ownable2Step` keeps it).
 #[storage]
-pub struct BatchAuction {
-    /// Token transfers (OpenZeppelin; no storage).
-    safe_erc20: SafeErc20,
-}
+pub struct BatchAuction {}
 
 // SAFETY: the house is a whole contract's storage (what `user_entrypoint` and motsu
 // instantiate at slot 0), which is what `TopLevelStorage` asserts.
@@ -264,8 +267,7 @@ const LOW32: u64 = 0xFFFF_FFFF;
 const MAX128: U256 = U256::from_limbs([u64::MAX, u64::MAX, 0, 0]);
 
 /// Word `k` after `base` (slot arithmetic, as Solidity's: wraps).
-#[inline(never)]
-fn at(base: U256, k: u64) -> U256 {
+fn at(base: &U256, k: u64) -> U256 {
     base.wrapping_add(U256::from(k))
 }
 
@@ -304,6 +306,7 @@ fn high(word: U256) -> u128 {
 }
 
 /// `low` in the low and `high` in the high 128 bits (the casts split each into its halves).
+#[inline(never)]
 fn pair(low: u128, high: u128) -> U256 {
     U256::from_limbs([low as u64, (low >> 64) as u64, high as u64, (high >> 64) as u64])
 }
@@ -311,13 +314,30 @@ fn pair(low: u128, high: u128) -> U256 {
 /// The address in the low 160 bits of `word`.
 #[inline(never)]
 fn address_of(word: U256) -> Address {
-    Address::from_word(B256::from(word.to_be_bytes::<32>()))
+    // Big-endian: the low 32 bits of limb 2, then limbs 1 and 0 (the casts keep those bits).
+    let [l0, l1, l2, _] = word.into_limbs();
+    let mut bytes = [0u8; 20];
+    for (byte, i) in bytes.iter_mut().zip((0..20u32).rev()) {
+        let limb = match i / 8 {
+            0 => l0,
+            1 => l1,
+            _ => l2,
+        };
+        *byte = (limb >> (8 * (i % 8))) as u8;
+    }
+    Address::new(bytes)
 }
 
 /// `account` in the low 160 bits.
 #[inline(never)]
 fn address_word(account: Address) -> U256 {
-    U256::from_be_bytes(account.into_word().0)
+    let mut limbs = [0u64; 4];
+    for (i, byte) in (0..20u32).rev().zip(account.0 .0) {
+        if let Some(limb) = limbs.get_mut((i / 8) as usize) {
+            *limb |= u64::from(byte) << (8 * (i % 8));
+        }
+    }
+    U256::from_limbs(limbs)
 }
 
 /// `account` in the low 160 bits, `extra` in the 32 bits above it and `top` in limb 3.
@@ -327,6 +347,7 @@ fn with_address(account: Address, extra: u64, top: u64) -> U256 {
 }
 
 /// `word` with limb `i` replaced by `value`.
+#[inline(never)]
 fn with_limb(word: U256, i: usize, value: u64) -> U256 {
     let mut limbs = word.into_limbs();
     if let Some(slot) = limbs.get_mut(i) {
@@ -339,13 +360,20 @@ fn with_limb(word: U256, i: usize, value: u64) -> U256 {
 fn pow10(n: u64) -> U256 {
     let mut out = U256::from(1u8);
     for _ in 0..n {
-        out = out.saturating_mul(U256::from(10u8));
+        // 10^n < 2^256 for n <= 77: the product never wraps.
+        out = clearing::overflowing_mul(&out, &TEN).0;
     }
     out
 }
 
+/// `value` as a u64 if it is in `min..=max`, else `InvalidParameter(what, value)`.
+#[inline(never)]
+fn parameter(value: &U256, min: u64, max: u64, what: &[u8; 32]) -> Result<u64, Error> {
+    in_range(value, min, max).ok_or_else(|| invalid(what, value))
+}
+
 /// `value` as a u64 if it is in `min..=max`.
-fn in_range(value: U256, min: u64, max: u64) -> Option<u64> {
+fn in_range(value: &U256, min: u64, max: u64) -> Option<u64> {
     let [low, a, b, c] = value.into_limbs();
     ((a | b | c) == 0 && low >= min && low <= max).then_some(low)
 }
@@ -361,11 +389,13 @@ fn head_field(head: U256, offset: u32, width: u32) -> u64 {
 }
 
 /// `head` with a field of its limb 3 replaced.
+#[inline(never)]
 fn with_head_field(head: U256, offset: u32, width: u32, value: u64) -> U256 {
     with_limb(head, 3, with_field(limb(head, 3), offset, width, value))
 }
 
 /// Phase of a batch from its head word at time `now`.
+#[inline(never)]
 fn phase(head: U256, now: u64) -> u64 {
     match head_field(head, H_STATUS, 8) {
         STATUS_OPEN if now < limb(head, 1) => PHASE_COMMIT,
@@ -378,6 +408,7 @@ fn phase(head: U256, now: u64) -> u64 {
 }
 
 /// Whether a batch with this head takes a kick at `now`.
+#[inline(never)]
 fn takes_kicks(head: U256, now: u64) -> bool {
     head_field(head, H_STATUS, 8) == STATUS_OPEN
         && now < limb(head, 0)
@@ -392,10 +423,21 @@ pub fn commitment(batch_id: U256, bidder: Address, amount: U256, price: U256, sa
 
 /// `abi.encode(batchId, bidder, amount, price, salt)`.
 fn preimage(batch_id: U256, bidder: Address, amount: U256, price: U256, salt: B256) -> Vec<u8> {
-    words(&[batch_id, address_word(bidder), amount, price, U256::from_be_bytes(salt.0)])
+    encode(&[&batch_id, &address_word(bidder), &amount, &price, &U256::from_be_bytes(salt.0)])
 }
 
-/// Static ABI words, concatenated.
+/// Static ABI words, concatenated (by reference: no copies of the words at the call sites).
+#[inline(never)]
+fn encode(values: &[&U256]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(32 * values.len());
+    for value in values {
+        out.extend_from_slice(&value.to_be_bytes::<32>());
+    }
+    out
+}
+
+/// Static ABI words, concatenated (the dispatcher's return data).
+#[cfg(any(test, not(feature = "export-abi")))]
 #[inline(never)]
 fn words(values: &[U256]) -> Vec<u8> {
     let mut out = Vec::with_capacity(32 * values.len());
@@ -445,6 +487,16 @@ mod sol {
     }
 
     sol! {
+        /// The caller is not the admin (OpenZeppelin `Ownable`'s error).
+        #[derive(Debug)]
+        error OwnableUnauthorizedAccount(address account);
+        /// A zero admin (OpenZeppelin `Ownable`'s error).
+        #[derive(Debug)]
+        error OwnableInvalidOwner(address owner);
+        /// A token transfer or approval failed (OpenZeppelin Stylus `SafeErc20`'s error;
+        /// selector `gavel_common::erc20::FAILED_OPERATION`).
+        #[derive(Debug)]
+        error SafeErc20FailedOperation(address token);
         /// A state-changing call re-entered the house.
         #[derive(Debug)]
         error Locked();
@@ -527,7 +579,7 @@ mod sol {
     }
 }
 
-/// A revert: the ABI encoding of one of the custom errors above (or OpenZeppelin's), built by
+/// A revert: the ABI encoding of one of the custom errors above, built by
 /// hand (see "WASM size").
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct Error(Vec<u8>);
@@ -536,9 +588,9 @@ impl Error {
     /// The custom error with `selector` and static arguments `args`.
     #[cold]
     #[inline(never)]
-    fn new(selector: [u8; 4], args: &[U256]) -> Self {
+    fn new(selector: [u8; 4], args: &[&U256]) -> Self {
         let mut data = selector.to_vec();
-        data.extend_from_slice(&words(args));
+        data.extend_from_slice(&encode(args));
         Error(data)
     }
 
@@ -554,15 +606,11 @@ impl From<Error> for Vec<u8> {
     }
 }
 
-impl From<safe_erc20::Error> for Error {
-    fn from(error: safe_erc20::Error) -> Self {
-        let token = match error {
-            safe_erc20::Error::SafeErc20FailedOperation(e) => e.token,
-            // Only raised by allowance decreases, which the house never makes.
-            safe_erc20::Error::SafeErc20FailedDecreaseAllowance(e) => e.spender,
-        };
-        Error::new(safe_erc20::SafeErc20FailedOperation::SELECTOR, &[address_word(token)])
-    }
+/// `SafeErc20FailedOperation(token)` (what `gavel_common::erc20` reports as `Err(token)`).
+#[cold]
+#[inline(never)]
+fn token_failed(token: Address) -> Error {
+    Error::new(erc20::FAILED_OPERATION, &[&address_word(token)])
 }
 
 impl From<MathError> for Error {
@@ -573,9 +621,9 @@ impl From<MathError> for Error {
 
 // The errors the interface lists, as `#[derive(SolidityError)]` would list them.
 gavel_common::interface_errors!(Error =>
-    ownable::OwnableUnauthorizedAccount,
-    ownable::OwnableInvalidOwner,
-    safe_erc20::SafeErc20FailedOperation,
+    OwnableUnauthorizedAccount,
+    OwnableInvalidOwner,
+    SafeErc20FailedOperation,
     Locked,
     AuctionsStopped,
     Unauthorized,
@@ -607,7 +655,7 @@ fn math_overflow() -> Error {
     Error::new(MathOverflow::SELECTOR, &[])
 }
 
-fn too_large(value: U256, max: U256) -> Error {
+fn too_large(value: &U256, max: &U256) -> Error {
     Error::new(ValueTooLarge::SELECTOR, &[value, max])
 }
 
@@ -620,15 +668,15 @@ fn zero_address() -> Error {
 }
 
 fn unauthorized(account: Address) -> Error {
-    Error::new(Unauthorized::SELECTOR, &[address_word(account)])
+    Error::new(Unauthorized::SELECTOR, &[&address_word(account)])
 }
 
-fn wrong_phase(batch_id: U256, phase: u64) -> Error {
-    Error::new(WrongPhase::SELECTOR, &[batch_id, U256::from(phase)])
+fn wrong_phase(batch_id: &U256, phase: u64) -> Error {
+    Error::new(WrongPhase::SELECTOR, &[batch_id, &U256::from(phase)])
 }
 
-fn invalid(what: [u8; 32], data: U256) -> Error {
-    Error::new(InvalidParameter::SELECTOR, &[U256::from_be_bytes(what), data])
+fn invalid(what: &[u8; 32], data: &U256) -> Error {
+    Error::new(InvalidParameter::SELECTOR, &[&U256::from_be_bytes(*what), data])
 }
 
 /// `ExternalCallFailed(target, reason)`: selector, two head words, the length, the padded data.
@@ -638,19 +686,19 @@ fn call_failed(target: Address, reason: Vec<u8>) -> Error {
     let length = reason.len();
     let mut error = Error::new(
         ExternalCallFailed::SELECTOR,
-        &[address_word(target), U256::from(64u8), U256::from(length)],
+        &[&address_word(target), &U256::from(64u8), &U256::from(length)],
     );
     error.0.extend_from_slice(&reason);
-    error.0.resize(error.0.len() + (32 - length % 32) % 32, 0);
+    error.0.extend_from_slice(&[0; 32][..(32 - length % 32) % 32]);
     error
 }
 
 /// `value` as a u128, else `ValueTooLarge`.
-fn checked128(value: U256) -> Result<u128, Error> {
-    if value > MAX128 {
-        return Err(too_large(value, MAX128));
+fn checked128(value: &U256) -> Result<u128, Error> {
+    if *value > MAX128 {
+        return Err(too_large(value, &MAX128));
     }
-    Ok(low(value))
+    Ok(low(*value))
 }
 
 // Selectors of the calls the house makes.
@@ -662,9 +710,9 @@ const LATEST_ROUND_DATA: [u8; 4] = selector!("latestRoundData");
 const BALANCE_OF: [u8; 4] = selector!("balanceOf", Address);
 
 /// Call data: `selector` followed by static words.
-fn calldata(selector: [u8; 4], args: &[U256]) -> Vec<u8> {
+fn calldata(selector: [u8; 4], args: &[&U256]) -> Vec<u8> {
     let mut out = selector.to_vec();
-    out.extend_from_slice(&words(args));
+    out.extend_from_slice(&encode(args));
     out
 }
 
@@ -672,7 +720,8 @@ fn calldata(selector: [u8; 4], args: &[U256]) -> Vec<u8> {
 fn word_of(target: Address, data: &[u8], index: usize) -> Result<U256, Error> {
     let start = index.saturating_mul(32);
     data.get(start..start.saturating_add(32))
-        .map(U256::from_be_slice)
+        .and_then(|word| <[u8; 32]>::try_from(word).ok())
+        .map(U256::from_be_bytes)
         .ok_or_else(|| call_failed(target, data.to_vec()))
 }
 
@@ -695,7 +744,7 @@ impl BatchAuction {
         solvency: Address,
     ) -> Result<(), Error> {
         if admin.is_zero() {
-            return Err(Error::new(ownable::OwnableInvalidOwner::SELECTOR, &[U256::ZERO]));
+            return Err(Error::new(OwnableInvalidOwner::SELECTOR, &[&U256::ZERO]));
         }
         self.set_owner(admin);
         if collateral.is_zero() || debt_token.is_zero() || oracle.is_zero() || solvency.is_zero()
@@ -703,7 +752,7 @@ impl BatchAuction {
             return Err(zero_address());
         }
         if collateral == debt_token {
-            return Err(Error::new(SameToken::SELECTOR, &[address_word(collateral)]));
+            return Err(Error::new(SameToken::SELECTOR, &[&address_word(collateral)]));
         }
         let cd = self.decimals(collateral)?;
         let dd = self.decimals(debt_token)?;
@@ -712,18 +761,17 @@ impl BatchAuction {
         if cd > max || dd > max || od > max {
             return Err(Error::new(
                 UnsupportedDecimals::SELECTOR,
-                &[U256::from(cd), U256::from(dd), U256::from(od)],
-            ));
+                &[&U256::from(cd), &U256::from(dd), &U256::from(od)]));
         }
         // s = max(0, dd - cd) in 0..=36; d = cd + od - dd in -36..=72, stored as an i8's byte
         // (all at most 108: no overflow).
         let scale = dd.saturating_sub(cd);
         let d = (cd + od) as i64 - dd as i64;
         let flags = (scale << C_SCALE) | (u64::from(d as i8 as u8) << C_EXP);
-        self.sstore(CORE_SLOT, with_address(collateral, flags >> 32, 0));
-        self.sstore(DEBT_SLOT, address_word(debt_token));
-        self.sstore(SOLVENCY_SLOT, address_word(solvency));
-        self.sstore(ORACLE_SLOT, address_word(oracle));
+        self.write(&GLOBAL, CORE, &with_address(collateral, flags >> 32, 0));
+        self.write(&GLOBAL, DEBT, &address_word(debt_token));
+        self.write(&GLOBAL, SOLVENCY, &address_word(solvency));
+        self.write(&GLOBAL, ORACLE, &address_word(oracle));
         Ok(())
     }
 
@@ -873,7 +921,7 @@ impl BatchAuction {
     /// Whether `account` may kick.
     #[selector(name = "isKicker")]
     pub fn is_kicker(&self, account: Address) -> bool {
-        !self.sload(self.kicker_slot(account)).is_zero()
+        !self.read(&self.kicker_slot(account), 0).is_zero()
     }
 
     // ----------------------------------------------------------------- admin interface
@@ -910,40 +958,45 @@ impl BatchAuction {
     ) -> Result<(), Error> {
         self.only_owner()?;
         let max32 = u64::from(u32::MAX);
-        let commit = in_range(commit_window, 2, max32)
-            .ok_or_else(|| invalid(names::COMMIT_WINDOW, commit_window))?;
-        let kick = in_range(kick_window, 1, commit - 1)
-            .ok_or_else(|| invalid(names::KICK_WINDOW, kick_window))?;
-        let reveal = in_range(reveal_window, 1, max32)
-            .ok_or_else(|| invalid(names::REVEAL_WINDOW, reveal_window))?;
-        let bids = in_range(max_bids, 1, MAX_BIDS_LIMIT)
-            .ok_or_else(|| invalid(names::MAX_BIDS, max_bids))?;
+        let commit = parameter(&commit_window, 2, max32, &names::COMMIT_WINDOW)?;
+        let kick = parameter(&kick_window, 1, commit - 1, &names::KICK_WINDOW)?;
+        let reveal = parameter(&reveal_window, 1, max32, &names::REVEAL_WINDOW)?;
+        let bids = parameter(&max_bids, 1, MAX_BIDS_LIMIT, &names::MAX_BIDS)?;
         let (wad, rest) = clearing::div_rem(reserve, GWEI)?;
         if !rest.is_zero() || reserve > RAY {
-            return Err(invalid(names::RESERVE, reserve));
+            return Err(invalid(&names::RESERVE, &reserve));
         }
         // Every forfeited bond of a batch must fit the 128 bits the solvency module books:
         // bond * maxBids < 2^128 (bids <= 2000, so the product is exact).
-        let bond_units = checked128(bond)
+        let bond_units = checked128(&bond)
             .ok()
-            .filter(|b| U256::from(*b).wrapping_mul(U256::from(bids)) <= MAX128)
-            .ok_or_else(|| invalid(names::BOND, bond))?;
-        let min_units = checked128(min_bid).map_err(|_| invalid(names::MIN_BID, min_bid))?;
-        let age = in_range(max_age, 1, max32).ok_or_else(|| invalid(names::MAX_AGE, max_age))?;
-        let solvency = self.sload(SOLVENCY_SLOT);
+            .filter(|b| clearing::overflowing_mul(&U256::from(*b), &U256::from(bids)).0 <= MAX128)
+            .ok_or_else(|| invalid(&names::BOND, &bond))?;
+        let min_units = checked128(&min_bid).map_err(|_| invalid(&names::MIN_BID, &min_bid))?;
+        let age = parameter(&max_age, 1, max32, &names::MAX_AGE)?;
+        let solvency = self.read(&GLOBAL, SOLVENCY);
         let windows = with_limb(solvency, 2, (limb(solvency, 2) & LOW32) | (kick << 32));
-        self.sstore_changed(SOLVENCY_SLOT, solvency, with_limb(windows, 3, commit | (reveal << 32)));
-        let debt = self.sload(DEBT_SLOT);
+        self.store_changed(SOLVENCY, &solvency, &with_limb(windows, 3, commit | (reveal << 32)));
+        let debt = self.read(&GLOBAL, DEBT);
         let limits = with_limb(debt, 2, (limb(debt, 2) & LOW32) | (age << 32));
-        self.sstore_changed(DEBT_SLOT, debt, with_limb(limits, 3, bids));
-        let oracle = self.sload(ORACLE_SLOT);
-        self.sstore_changed(ORACLE_SLOT, oracle, with_limb(oracle, 3, limb(wad, 0)));
-        let terms = self.sload(TERMS_SLOT);
-        self.sstore_changed(TERMS_SLOT, terms, pair(bond_units, min_units));
+        self.store_changed(DEBT, &debt, &with_limb(limits, 3, bids));
+        let oracle = self.read(&GLOBAL, ORACLE);
+        self.store_changed(ORACLE, &oracle, &with_limb(oracle, 3, limb(wad, 0)));
+        let terms = self.read(&GLOBAL, TERMS);
+        self.store_changed(TERMS, &terms, &pair(bond_units, min_units));
         self.emit(
-            ParamsSet::SIGNATURE_HASH,
+            &ParamsSet::SIGNATURE_HASH,
             &[],
-            &[kick_window, commit_window, reveal_window, max_bids, reserve, bond, min_bid, max_age],
+            &[
+                &kick_window,
+                &commit_window,
+                &reveal_window,
+                &max_bids,
+                &reserve,
+                &bond,
+                &min_bid,
+                &max_age,
+            ],
         );
         Ok(())
     }
@@ -957,8 +1010,8 @@ impl BatchAuction {
         }
         let flag = U256::from(u8::from(allowed));
         let slot = self.kicker_slot(kicker);
-        self.sstore(slot, flag);
-        self.emit(KickerSet::SIGNATURE_HASH, &[address_word(kicker)], &[flag]);
+        self.write(&slot, 0, &flag);
+        self.emit(&KickerSet::SIGNATURE_HASH, &[&address_word(kicker)], &[&flag]);
         Ok(())
     }
 
@@ -966,8 +1019,8 @@ impl BatchAuction {
     #[selector(name = "setGuardian")]
     pub fn set_guardian(&mut self, guardian: Address) -> Result<(), Error> {
         self.only_owner()?;
-        self.sstore(GUARDIAN_SLOT, address_word(guardian));
-        self.emit(GuardianSet::SIGNATURE_HASH, &[address_word(guardian)], &[]);
+        self.write(&GLOBAL, GUARDIAN, &address_word(guardian));
+        self.emit(&GuardianSet::SIGNATURE_HASH, &[&address_word(guardian)], &[]);
         Ok(())
     }
 
@@ -977,28 +1030,32 @@ impl BatchAuction {
     #[selector(name = "setStopped")]
     pub fn set_stopped(&mut self, level: U256) -> Result<(), Error> {
         let sender = self.vm().msg_sender();
-        let core = self.sload(CORE_SLOT);
-        let new = in_range(level, 0, 3).ok_or_else(|| invalid(names::STOPPED, level))?;
+        let core = self.read(&GLOBAL, CORE);
+        let new = parameter(&level, 0, 3, &names::STOPPED)?;
         let is_owner = sender == self.owner();
-        let guardian = address_of(self.sload(GUARDIAN_SLOT));
+        let guardian = address_of(self.read(&GLOBAL, GUARDIAN));
         let current = field(limb(core, 2), C_STOPPED, 2);
         if !(is_owner || (!sender.is_zero() && sender == guardian && new >= current)) {
             return Err(unauthorized(sender));
         }
-        self.sstore(CORE_SLOT, with_limb(core, 2, with_field(limb(core, 2), C_STOPPED, 2, new)));
-        self.emit(StoppedSet::SIGNATURE_HASH, &[], &[level]);
+        self.write(
+            &GLOBAL,
+            CORE,
+            &with_limb(core, 2, with_field(limb(core, 2), C_STOPPED, 2, new)),
+        );
+        self.emit(&StoppedSet::SIGNATURE_HASH, &[], &[&level]);
         Ok(())
     }
 
     /// Current admin.
     pub fn owner(&self) -> Address {
-        address_of(self.sload(OWNER_SLOT))
+        address_of(self.read(&GLOBAL, 0))
     }
 
     /// Account that may accept the admin role, or zero.
     #[selector(name = "pendingOwner")]
     pub fn pending_owner(&self) -> Address {
-        address_of(self.sload(PENDING_OWNER_SLOT))
+        address_of(self.read(&GLOBAL, 1))
     }
 
     /// Proposes `new_owner` as admin (admin only; zero cancels a proposal); it takes effect
@@ -1006,9 +1063,13 @@ impl BatchAuction {
     #[selector(name = "transferOwnership")]
     pub fn transfer_ownership(&mut self, new_owner: Address) -> Result<(), Error> {
         self.only_owner()?;
-        self.sstore(PENDING_OWNER_SLOT, address_word(new_owner));
-        let topics = [self.sload(OWNER_SLOT), address_word(new_owner)];
-        self.emit(OwnershipTransferStarted::SIGNATURE_HASH, &topics, &[]);
+        self.write(&GLOBAL, 1, &address_word(new_owner));
+        let owner = self.read(&GLOBAL, 0);
+        self.emit(
+            &OwnershipTransferStarted::SIGNATURE_HASH,
+            &[&owner, &address_word(new_owner)],
+            &[],
+        );
         Ok(())
     }
 
@@ -1018,11 +1079,10 @@ impl BatchAuction {
         let sender = self.vm().msg_sender();
         if sender != self.pending_owner() {
             return Err(Error::new(
-                ownable::OwnableUnauthorizedAccount::SELECTOR,
-                &[address_word(sender)],
-            ));
+                OwnableUnauthorizedAccount::SELECTOR,
+                &[&address_word(sender)]));
         }
-        self.sstore(PENDING_OWNER_SLOT, U256::ZERO);
+        self.write(&GLOBAL, 1, &U256::ZERO);
         self.set_owner(sender);
         Ok(())
     }
@@ -1032,29 +1092,20 @@ impl BatchAuction {
 // 5. Internal functions
 // ------------------------------------------------------------------------------------------
 
-const OWNER_SLOT: U256 = U256::ZERO;
-const PENDING_OWNER_SLOT: U256 = U256::from_limbs([1, 0, 0, 0]);
-const CORE_SLOT: U256 = U256::from_limbs([CORE, 0, 0, 0]);
-const DEBT_SLOT: U256 = U256::from_limbs([DEBT, 0, 0, 0]);
-const SOLVENCY_SLOT: U256 = U256::from_limbs([SOLVENCY, 0, 0, 0]);
-const ORACLE_SLOT: U256 = U256::from_limbs([ORACLE, 0, 0, 0]);
-const TERMS_SLOT: U256 = U256::from_limbs([TERMS, 0, 0, 0]);
-const GUARDIAN_SLOT: U256 = U256::from_limbs([GUARDIAN, 0, 0, 0]);
+/// Base of the global slots (`self.read(&GLOBAL, CORE)` is slot `CORE`).
+const GLOBAL: U256 = U256::ZERO;
+
+/// Ten.
+const TEN: U256 = U256::from_limbs([10, 0, 0, 0]);
 
 /// `10^9`: a WAD times this is a RAY.
 const GWEI: U256 = U256::from_limbs([1_000_000_000, 0, 0, 0]);
 
-/// `ceil(a / b)` (`b > 0`).
-fn ceil_div(a: U256, b: U256) -> Result<U256, Error> {
-    let (quotient, remainder) = clearing::div_rem(a, b)?;
-    Ok(if remainder.is_zero() { quotient } else { checked_add(quotient, U256::from(1u8))? })
-}
-
 /// A revealed bid as the clearing sees it (`word` = amount · price / unit).
-fn bid_of(word: U256, unit: U256, index: u64) -> Bid {
+fn bid_of(word: U256, unit: &U256, index: u64) -> Bid {
     Bid {
         // Stored price < 2^128 and unit <= 10^36 < 2^120: no overflow.
-        price: U256::from(high(word)).wrapping_mul(unit),
+        price: clearing::overflowing_mul(&U256::from(high(word)), unit).0,
         amount: U256::from(low(word)),
         // Reveal indices stay below 2000.
         index: index as u32,
@@ -1064,19 +1115,21 @@ fn bid_of(word: U256, unit: U256, index: u64) -> Bid {
 impl BatchAuction {
     // ----- storage, events, time -------------------------------------------------------------
 
-    /// The word at `slot`.
+    /// The word `k` slots after `base`.
     #[inline(never)]
-    fn sload(&self, slot: U256) -> U256 {
-        U256::from_be_bytes(self.vm().storage_load_bytes32(slot).0)
+    fn read(&self, base: &U256, k: u64) -> U256 {
+        U256::from_be_bytes(self.vm().storage_load_bytes32(at(base, k)).0)
     }
 
-    /// Writes `value` at `slot`.
+    /// Writes `value` `k` slots after `base`.
     #[inline(never)]
-    fn sstore(&mut self, slot: U256, value: U256) {
+    fn write(&mut self, base: &U256, k: u64, value: &U256) {
         // SAFETY: writes go to the host's storage cache, which the entry point flushes at the
-        // end of the call and every outgoing call flushes first (SafeErc20 and `call` do), so
-        // no other contract can observe a stale slot.
-        unsafe { self.vm().storage_cache_bytes32(slot, B256::from(value.to_be_bytes::<32>())) };
+        // end of the call and every outgoing call flushes first (`gavel_common::erc20::call`
+        // does), so no other contract can observe a stale slot.
+        unsafe {
+            self.vm().storage_cache_bytes32(at(base, k), B256::from(value.to_be_bytes::<32>()))
+        };
     }
 
     /// `OwnableUnauthorizedAccount(caller)` unless the caller is the admin.
@@ -1085,55 +1138,54 @@ impl BatchAuction {
         let sender = self.vm().msg_sender();
         if sender != self.owner() {
             return Err(Error::new(
-                ownable::OwnableUnauthorizedAccount::SELECTOR,
-                &[address_word(sender)],
-            ));
+                OwnableUnauthorizedAccount::SELECTOR,
+                &[&address_word(sender)]));
         }
         Ok(())
     }
 
     /// Makes `owner` the admin and logs `OwnershipTransferred`.
     fn set_owner(&mut self, owner: Address) {
-        let topics = [self.sload(OWNER_SLOT), address_word(owner)];
-        self.sstore(OWNER_SLOT, address_word(owner));
-        self.emit(OwnershipTransferred::SIGNATURE_HASH, &topics, &[]);
+        let previous = self.read(&GLOBAL, 0);
+        self.write(&GLOBAL, 0, &address_word(owner));
+        self.emit(&OwnershipTransferred::SIGNATURE_HASH, &[&previous, &address_word(owner)], &[]);
     }
 
     /// Writes `new` at `slot` unless it equals the stored `old`.
-    fn sstore_changed(&mut self, slot: U256, old: U256, new: U256) {
+    fn store_changed(&mut self, slot: u64, old: &U256, new: &U256) {
         if old != new {
-            self.sstore(slot, new);
+            self.write(&GLOBAL, slot, new);
         }
     }
 
     /// `keccak256(key . base)`: the first slot of `key`'s entry in mapping `base`.
     #[inline(never)]
-    fn entry(&self, key: U256, base: u64) -> U256 {
-        U256::from_be_bytes(self.vm().native_keccak256(&words(&[key, U256::from(base)])).0)
+    fn entry(&self, key: &U256, base: u64) -> U256 {
+        U256::from_be_bytes(self.vm().native_keccak256(&encode(&[key, &U256::from(base)])).0)
     }
 
     fn kicker_slot(&self, account: Address) -> U256 {
-        self.entry(address_word(account), KICKERS)
+        self.entry(&address_word(account), KICKERS)
     }
 
     /// First slot of batch `batch_id`.
-    fn batch_slot(&self, batch_id: U256) -> U256 {
+    fn batch_slot(&self, batch_id: &U256) -> U256 {
         self.entry(batch_id, BATCHES)
     }
 
     /// First slot of `bidder`'s entry in batch `batch_id`: the key is `bidder` in the low 160
     /// bits and the batch id above (batch ids stay below 2^64; a larger id cannot have a
     /// batch, and its entries are never written).
-    fn bidder_slot(&self, batch_id: U256, bidder: Address) -> U256 {
-        self.entry(with_address(bidder, 0, limb(batch_id, 0)), BIDDERS)
+    fn bidder_slot(&self, batch_id: &U256, bidder: Address) -> U256 {
+        self.entry(&with_address(bidder, 0, limb(*batch_id, 0)), BIDDERS)
     }
 
     /// Logs an event: `topic0`, the `indexed` topics, then `data` words.
     #[inline(never)]
-    fn emit(&self, topic0: B256, indexed: &[U256], data: &[U256]) {
+    fn emit(&self, topic0: &B256, indexed: &[&U256], data: &[&U256]) {
         let mut log = topic0.to_vec();
-        log.extend_from_slice(&words(indexed));
-        log.extend_from_slice(&words(data));
+        log.extend_from_slice(&encode(indexed));
+        log.extend_from_slice(&encode(data));
         self.vm().emit_log(&log, 1 + indexed.len());
     }
 
@@ -1145,47 +1197,70 @@ impl BatchAuction {
     /// `CORE` as read (without the lock bit).
     #[inline(never)]
     fn enter(&mut self, level: u64) -> Result<U256, Error> {
-        let core = self.sload(CORE_SLOT);
+        let core = self.read(&GLOBAL, CORE);
         let flags = limb(core, 2);
         if flags & C_LOCK != 0 {
             return Err(Error::new(Locked::SELECTOR, &[]));
         }
         let stopped = field(flags, C_STOPPED, 2);
         if stopped >= level {
-            return Err(Error::new(AuctionsStopped::SELECTOR, &[U256::from(stopped)]));
+            return Err(Error::new(AuctionsStopped::SELECTOR, &[&U256::from(stopped)]));
         }
-        self.sstore(CORE_SLOT, with_limb(core, 2, flags | C_LOCK));
+        self.write(&GLOBAL, CORE, &with_limb(core, 2, flags | C_LOCK));
         Ok(core)
     }
 
     /// Releases the lock (re-reading `CORE`, which the operation may have changed).
     #[inline(never)]
     fn leave(&mut self) {
-        let core = self.sload(CORE_SLOT);
-        self.sstore(CORE_SLOT, with_limb(core, 2, limb(core, 2) & !C_LOCK));
+        let core = self.read(&GLOBAL, CORE);
+        self.write(&GLOBAL, CORE, &with_limb(core, 2, limb(core, 2) & !C_LOCK));
     }
 
     // ----- calls ------------------------------------------------------------------------------
 
-    /// A state-changing call; the storage cache is flushed first, so the callee (and any
-    /// re-entrant call, which the lock refuses) sees this contract's state.
-    #[inline(never)]
-    fn call(&mut self, target: Address, selector: [u8; 4], args: &[U256]) -> Result<Vec<u8>, Error> {
-        // SAFETY: no storage reference is held across the call, and the cache is flushed.
-        unsafe { RawCall::new().flush_storage_cache().call(target, &calldata(selector, args)) }
-            .map_err(|reason| call_failed(target, reason))
+    /// The host `gavel_common::erc20` makes calls through: in WASM the token-call subset of
+    /// `hostio` (so that no vtable of the whole SDK host is linked), natively `self.vm()`.
+    fn calls(&self) -> &dyn stylus_sdk::stylus_core::Host {
+        #[cfg(all(target_arch = "wasm32", not(any(test, feature = "export-abi"))))]
+        return &hostio::Hostio;
+        #[cfg(not(all(target_arch = "wasm32", not(any(test, feature = "export-abi")))))]
+        return self.vm();
     }
 
-    /// The return data of a static call to `target`.
+    /// A state-changing call; the storage cache is flushed first, so the callee (and any
+    /// re-entrant call, which the lock refuses) sees this contract's state.
+    fn call(
+        &mut self,
+        target: Address,
+        selector: [u8; 4],
+        args: &[&U256],
+    ) -> Result<Vec<u8>, Error> {
+        self.call_with(target, selector, args, false)
+    }
+
+    /// The return data of a static call to `target` (the storage cache is flushed first too:
+    /// the writes are due at the end of the call anyway, so this costs no extra slot write).
+    fn view(&self, target: Address, selector: [u8; 4], args: &[&U256]) -> Result<Vec<u8>, Error> {
+        self.call_with(target, selector, args, true)
+    }
+
+    /// A call to `target` with `selector` and `args` (static if `static_call`); its revert
+    /// data becomes `ExternalCallFailed(target, reason)`.
     #[inline(never)]
-    fn view(&self, target: Address, selector: [u8; 4], args: &[U256]) -> Result<Vec<u8>, Error> {
-        // SAFETY: a static call changes no state; no storage reference is held across it.
-        unsafe { RawCall::new_static().call(target, &calldata(selector, args)) }
+    fn call_with(
+        &self,
+        target: Address,
+        selector: [u8; 4],
+        args: &[&U256],
+        static_call: bool,
+    ) -> Result<Vec<u8>, Error> {
+        erc20::call(self.calls(), target, &calldata(selector, args), static_call)
             .map_err(|reason| call_failed(target, reason))
     }
 
     /// The first return word of a static call to `target`.
-    fn view_word(&self, target: Address, selector: [u8; 4], args: &[U256]) -> Result<U256, Error> {
+    fn view_word(&self, target: Address, selector: [u8; 4], args: &[&U256]) -> Result<U256, Error> {
         let returned = self.view(target, selector, args)?;
         word_of(target, &returned, 0)
     }
@@ -1193,13 +1268,13 @@ impl BatchAuction {
     /// `decimals()` of `target` (a token or the oracle), at most 255.
     fn decimals(&self, target: Address) -> Result<u64, Error> {
         let word = self.view_word(target, DECIMALS, &[])?;
-        in_range(word, 0, 255).ok_or_else(|| call_failed(target, words(&[word])))
+        in_range(&word, 0, 255).ok_or_else(|| call_failed(target, encode(&[&word])))
     }
 
     /// `token.balanceOf(this)`.
     fn balance(&self, token: Address) -> Result<U256, Error> {
         let this = address_word(self.vm().contract_address());
-        self.view_word(token, BALANCE_OF, &[this])
+        self.view_word(token, BALANCE_OF, &[&this])
     }
 
     /// Pulls exactly `amount` of `token` from `from`, or fails with `TokenNotReceived`.
@@ -1208,24 +1283,40 @@ impl BatchAuction {
         let amount = U256::from(amount);
         let before = self.balance(token)?;
         let house = self.vm().contract_address();
-        self.safe_erc20.safe_transfer_from(token, from, house, amount)?;
+        erc20::safe_transfer_from(self.calls(), token, from, house, amount).map_err(token_failed)?;
         let received = self.balance(token)?.saturating_sub(before);
         if received != amount {
             return Err(Error::new(
                 TokenNotReceived::SELECTOR,
-                &[address_word(token), amount, received],
-            ));
+                &[&address_word(token), &amount, &received]));
         }
         Ok(())
     }
 
     /// Sends `amount` of `token` to `to` (nothing for zero).
     #[inline(never)]
-    fn push(&mut self, token: Address, to: Address, amount: U256) -> Result<(), Error> {
+    fn push(&mut self, token: Address, to: Address, amount: &U256) -> Result<(), Error> {
         if !amount.is_zero() {
-            self.safe_erc20.safe_transfer(token, to, amount)?;
+            erc20::safe_transfer(self.calls(), token, to, *amount).map_err(token_failed)?;
         }
         Ok(())
+    }
+
+    /// `token.approve(spender, amount)` as OpenZeppelin's `forceApprove`: if the approval
+    /// fails, approve zero and then `amount`.
+    fn force_approve(
+        &mut self,
+        token: Address,
+        spender: Address,
+        amount: U256,
+    ) -> Result<(), Error> {
+        let host = self.calls();
+        erc20::safe_approve(host, token, spender, amount)
+            .or_else(|_| {
+                erc20::safe_approve(host, token, spender, U256::ZERO)?;
+                erc20::safe_approve(host, token, spender, amount)
+            })
+            .map_err(token_failed)
     }
 
     // ----- operations -------------------------------------------------------------------------
@@ -1249,21 +1340,21 @@ impl BatchAuction {
         if usr.is_zero() {
             return Err(zero_address());
         }
-        let tab_units = checked128(tab)?;
-        let lot_units = checked128(lot)?;
-        let liquidation = in_range(liquidation_id, 0, MAX_LIQUIDATION_ID)
-            .ok_or_else(|| too_large(liquidation_id, U256::from(MAX_LIQUIDATION_ID)))?;
+        let tab_units = checked128(&tab)?;
+        let lot_units = checked128(&lot)?;
+        let liquidation = in_range(&liquidation_id, 0, MAX_LIQUIDATION_ID)
+            .ok_or_else(|| too_large(&liquidation_id, &U256::from(MAX_LIQUIDATION_ID)))?;
         let now = self.now();
-        let solvency_word = self.sload(SOLVENCY_SLOT);
+        let solvency_word = self.read(&GLOBAL, SOLVENCY);
         let last = limb(core, 3);
         let mut id = last;
-        let mut base = self.batch_slot(U256::from(id));
-        let mut head = self.sload(at(base, B_HEAD));
-        let mut lots = self.sload(at(base, B_LOTS));
+        let mut base = self.batch_slot(&U256::from(id));
+        let mut head = self.read(&base, B_HEAD);
+        let mut lots = self.read(&base, B_LOTS);
         let joined = low(lots).checked_add(lot_units);
         if !takes_kicks(head, now) || joined.is_none() {
             // Open a new batch with the parameters in force.
-            let debt_word = self.sload(DEBT_SLOT);
+            let debt_word = self.read(&GLOBAL, DEBT);
             let kick_window = limb(solvency_word, 2) >> 32;
             let windows = limb(solvency_word, 3);
             let max_bids = limb(debt_word, 3);
@@ -1274,7 +1365,7 @@ impl BatchAuction {
             // Windows are below 2^32: the sums cannot overflow.
             let commit_end = now.saturating_add(field(windows, 0, 32));
             id = last.checked_add(1).ok_or_else(math_overflow)?;
-            base = self.batch_slot(U256::from(id));
+            base = self.batch_slot(&U256::from(id));
             let meta = (STATUS_OPEN << H_STATUS) | (max_bids << H_MAX_BIDS);
             head = U256::from_limbs([
                 now.saturating_add(kick_window),
@@ -1283,37 +1374,44 @@ impl BatchAuction {
                 meta,
             ]);
             // Total lot 0; the reserve (WAD) in limb 2.
-            lots = U256::from_limbs([0, 0, limb(self.sload(ORACLE_SLOT), 3), 0]);
-            let terms = self.sload(TERMS_SLOT);
-            self.sstore(at(base, B_TERMS), terms);
-            self.sstore(CORE_SLOT, with_limb(with_limb(core, 2, limb(core, 2) | C_LOCK), 3, id));
+            lots = U256::from_limbs([0, 0, limb(self.read(&GLOBAL, ORACLE), 3), 0]);
+            let terms = self.read(&GLOBAL, TERMS);
+            self.write(&base, B_TERMS, &terms);
+            self.write(
+                &GLOBAL,
+                CORE,
+                &with_limb(with_limb(core, 2, limb(core, 2) | C_LOCK), 3, id),
+            );
             self.emit(
-                BatchOpened::SIGNATURE_HASH,
-                &[U256::from(id)],
-                &[U256::from(limb(head, 0)), U256::from(limb(head, 1)), U256::from(limb(head, 2))],
+                &BatchOpened::SIGNATURE_HASH,
+                &[&U256::from(id)],
+                &[
+                    &U256::from(limb(head, 0)),
+                    &U256::from(limb(head, 1)),
+                    &U256::from(limb(head, 2)),
+                ],
             );
         }
         // Effects. index < MAX_KICKS; the new total fits 128 bits (checked above, or the lot
         // alone in a new batch).
         let index = head_field(head, H_KICKS, 8);
-        self.sstore(at(base, B_HEAD), with_head_field(head, H_KICKS, 8, index + 1));
+        self.write(&base, B_HEAD, &with_head_field(head, H_KICKS, 8, index + 1));
         let total = low(lots).saturating_add(lot_units);
-        self.sstore(at(base, B_LOTS), pair(total, high(lots)));
-        let kick = at(base, B_KICKS + 3 * index);
-        self.sstore(kick, pair(tab_units, lot_units));
-        self.sstore(at(kick, 1), with_address(usr, 0, liquidation));
-        self.sstore(at(kick, 2), address_word(kicker));
+        self.write(&base, B_LOTS, &pair(total, high(lots)));
+        let kick = B_KICKS + 3 * index;
+        self.write(&base, kick, &pair(tab_units, lot_units));
+        self.write(&base, kick + 1, &with_address(usr, 0, liquidation));
+        self.write(&base, kick + 2, &address_word(kicker));
 
         // Interactions.
         let solvency = address_of(solvency_word);
-        self.call(solvency, ATTACH, &[liquidation_id, address_word(kicker), tab])?;
+        self.call(solvency, ATTACH, &[&liquidation_id, &address_word(kicker), &tab])?;
         self.pull(address_of(core), kicker, lot_units)?;
         let id = U256::from(id);
         self.emit(
-            Kick::SIGNATURE_HASH,
-            &[id, liquidation_id, address_word(kpr)],
-            &[U256::from(index), tab, lot, address_word(usr)],
-        );
+            &Kick::SIGNATURE_HASH,
+            &[&id, &liquidation_id, &address_word(kpr)],
+            &[&U256::from(index), &tab, &lot, &address_word(usr)]);
         Ok(id)
     }
 
@@ -1324,38 +1422,38 @@ impl BatchAuction {
         deposit: U256,
     ) -> Result<(), Error> {
         let bidder = self.vm().msg_sender();
-        let base = self.batch_slot(batch_id);
-        let head = self.sload(at(base, B_HEAD));
+        let base = self.batch_slot(&batch_id);
+        let head = self.read(&base, B_HEAD);
         let current = phase(head, self.now());
         if current != PHASE_COMMIT {
-            return Err(wrong_phase(batch_id, current));
+            return Err(wrong_phase(&batch_id, current));
         }
         if deposit.is_zero() {
             return Err(zero_amount());
         }
-        let bond = U256::from(low(self.sload(at(base, B_TERMS))));
+        let bond = U256::from(low(self.read(&base, B_TERMS)));
         if deposit < bond {
-            return Err(Error::new(DepositBelowBond::SELECTOR, &[deposit, bond]));
+            return Err(Error::new(DepositBelowBond::SELECTOR, &[&deposit, &bond]));
         }
-        let units = checked128(deposit)?;
+        let units = checked128(&deposit)?;
         let commits = head_field(head, H_COMMITS, 16);
         let max_bids = head_field(head, H_MAX_BIDS, 16);
         if commits >= max_bids {
-            return Err(Error::new(TooManyBids::SELECTOR, &[U256::from(max_bids)]));
+            return Err(Error::new(TooManyBids::SELECTOR, &[&U256::from(max_bids)]));
         }
         // Effects (counts stay below maxBids <= 2000).
-        self.sstore(at(base, B_HEAD), with_head_field(head, H_COMMITS, 16, commits + 1));
-        let entry = self.bidder_slot(batch_id, bidder);
-        let bidder_head = self.sload(entry);
+        self.write(&base, B_HEAD, &with_head_field(head, H_COMMITS, 16, commits + 1));
+        let entry = self.bidder_slot(&batch_id, bidder);
+        let bidder_head = self.read(&entry, 0);
         let n = field(limb(bidder_head, 0), 0, 32);
-        self.sstore(entry, with_limb(bidder_head, 0, limb(bidder_head, 0) + 1));
+        self.write(&entry, 0, &with_limb(bidder_head, 0, limb(bidder_head, 0) + 1));
         let hash = U256::from_be_bytes(commitment.0);
-        self.sstore(at(entry, 1 + 2 * n), hash);
-        self.sstore(at(entry, 2 + 2 * n), pair(units, 0));
+        self.write(&entry, 1 + 2 * n, &hash);
+        self.write(&entry, 2 + 2 * n, &pair(units, 0));
 
         // Interactions.
-        self.pull(address_of(self.sload(DEBT_SLOT)), bidder, units)?;
-        self.emit(Commit::SIGNATURE_HASH, &[batch_id, address_word(bidder)], &[hash, deposit]);
+        self.pull(address_of(self.read(&GLOBAL, DEBT)), bidder, units)?;
+        self.emit(&Commit::SIGNATURE_HASH, &[&batch_id, &address_word(bidder)], &[&hash, &deposit]);
         Ok(())
     }
 
@@ -1368,23 +1466,23 @@ impl BatchAuction {
         salt: FixedBytes<32>,
     ) -> Result<(), Error> {
         let bidder = self.vm().msg_sender();
-        let base = self.batch_slot(batch_id);
-        let head = self.sload(at(base, B_HEAD));
+        let base = self.batch_slot(&batch_id);
+        let head = self.read(&base, B_HEAD);
         let current = phase(head, self.now());
         if current != PHASE_REVEAL {
-            return Err(wrong_phase(batch_id, current));
+            return Err(wrong_phase(&batch_id, current));
         }
         let hash = U256::from_be_bytes(
             self.vm().native_keccak256(&preimage(batch_id, bidder, amount, price, salt)).0,
         );
         // The caller's first unrevealed commitment with this hash.
-        let entry = self.bidder_slot(batch_id, bidder);
-        let count = field(limb(self.sload(entry), 0), 0, 32);
+        let entry = self.bidder_slot(&batch_id, bidder);
+        let count = field(limb(self.read(&entry, 0), 0), 0, 32);
         let mut found = None;
         let mut revealed = false;
         for n in 0..count {
-            if self.sload(at(entry, 1 + 2 * n)) == hash {
-                let meta = self.sload(at(entry, 2 + 2 * n));
+            if self.read(&entry, 1 + 2 * n) == hash {
+                let meta = self.read(&entry, 2 + 2 * n);
                 if limb(meta, 2) == 0 {
                     found = Some((n, meta));
                     break;
@@ -1395,50 +1493,49 @@ impl BatchAuction {
         let Some((n, meta)) = found else {
             let selector =
                 if revealed { AlreadyRevealed::SELECTOR } else { UnknownCommitment::SELECTOR };
-            return Err(Error::new(selector, &[hash]));
+            return Err(Error::new(selector, &[&hash]));
         };
-        let minimum = U256::from(high(self.sload(at(base, B_TERMS))));
+        let minimum = U256::from(high(self.read(&base, B_TERMS)));
         if amount.is_zero() || amount < minimum {
-            return Err(Error::new(BidTooSmall::SELECTOR, &[amount, minimum]));
+            return Err(Error::new(BidTooSmall::SELECTOR, &[&amount, &minimum]));
         }
-        let amount_units = checked128(amount)?;
+        let amount_units = checked128(&amount)?;
         let unit = scale_unit(core);
         let (units, rest) = clearing::div_rem(price, unit)?;
         if units.is_zero() || !rest.is_zero() {
-            return Err(Error::new(PriceOffGrid::SELECTOR, &[price, unit]));
+            return Err(Error::new(PriceOffGrid::SELECTOR, &[&price, &unit]));
         }
-        let price_units = checked128(units)?;
-        // amount * price < 2^256 (the clearing's bound); amount >= 1 here.
-        let Ok(value) = checked_mul(amount, price) else {
-            return Err(too_large(price, clearing::div_rem(U256::MAX, amount)?.0));
+        let price_units = checked128(&units)?;
+        // ceil(amount * price / RAY), the most this bid can pay. It fails only when
+        // amount * price >= 2^256 (the clearing's bound; amount >= 1 here).
+        let Ok(required) = clearing::payment(amount, price) else {
+            return Err(too_large(&price, &clearing::div_rem(U256::MAX, amount)?.0));
         };
-        let required = ceil_div(value, RAY)?;
         let deposit = U256::from(low(meta));
         if deposit < required {
-            return Err(Error::new(DepositTooSmall::SELECTOR, &[deposit, required]));
+            return Err(Error::new(DepositTooSmall::SELECTOR, &[&deposit, &required]));
         }
         // Effects (reveals <= commits <= 2000).
         let index = head_field(head, H_REVEALS, 16);
-        self.sstore(at(base, B_HEAD), with_head_field(head, H_REVEALS, 16, index + 1));
-        self.sstore(at(base, B_BIDS + index), pair(amount_units, price_units));
-        self.sstore(at(entry, 2 + 2 * n), with_limb(meta, 2, index + 1));
+        self.write(&base, B_HEAD, &with_head_field(head, H_REVEALS, 16, index + 1));
+        self.write(&base, B_BIDS + index, &pair(amount_units, price_units));
+        self.write(&entry, 2 + 2 * n, &with_limb(meta, 2, index + 1));
         self.emit(
-            Reveal::SIGNATURE_HASH,
-            &[batch_id, address_word(bidder)],
-            &[hash, amount, price],
-        );
+            &Reveal::SIGNATURE_HASH,
+            &[&batch_id, &address_word(bidder)],
+            &[&hash, &amount, &price]);
         Ok(())
     }
 
     fn settle_inner(&mut self, core: U256, batch_id: U256) -> Result<(), Error> {
         let now = self.now();
-        let base = self.batch_slot(batch_id);
-        let head = self.sload(at(base, B_HEAD));
+        let base = self.batch_slot(&batch_id);
+        let head = self.read(&base, B_HEAD);
         let current = phase(head, now);
         if current != PHASE_SETTLE {
-            return Err(wrong_phase(batch_id, current));
+            return Err(wrong_phase(&batch_id, current));
         }
-        let lots = self.sload(at(base, B_LOTS));
+        let lots = self.read(&base, B_LOTS);
         let reserve = self.reserve_price(core, limb(lots, 2), now)?;
         let unit = scale_unit(core);
 
@@ -1446,50 +1543,58 @@ impl BatchAuction {
         let kick_count = head_field(head, H_KICKS, 8);
         let mut kicks = [Lot::default(); MAX_KICKS as usize];
         for (i, kick) in (0..kick_count).zip(kicks.iter_mut()) {
-            let amounts = self.sload(at(base, B_KICKS + 3 * i));
+            let amounts = self.read(&base, B_KICKS + 3 * i);
             *kick = Lot::new(U256::from(low(amounts)), U256::from(high(amounts)));
         }
         // kick_count <= MAX_KICKS.
         let kicks = kicks.get_mut(..kick_count as usize).unwrap_or_default();
-        let result = self.clear(base, head, unit, reserve, kicks)?;
-        let raised = checked128(result.paid)?;
+        let result = self.clear(&base, head_field(head, H_REVEALS, 16), &unit, reserve, kicks)?;
+        let raised = checked128(&result.paid)?;
         // reveals <= commits <= 2000 and bond < 2^128: the product fits.
         let unrevealed =
             head_field(head, H_COMMITS, 16).saturating_sub(head_field(head, H_REVEALS, 16));
-        let bond = low(self.sload(at(base, B_TERMS)));
-        let slashed = U256::from(bond).wrapping_mul(U256::from(unrevealed));
+        let bond = low(self.read(&base, B_TERMS));
+        let slashed = clearing::overflowing_mul(&U256::from(bond), &U256::from(unrevealed)).0;
 
         // Effects: the result. sold <= total lot < 2^128, the marginal numerator <= sold,
         // p* is a revealed price (a multiple of `unit`, below 2^128 units), cutoff <= 2001.
-        self.sstore(at(base, B_HEAD), with_head_field(head, H_STATUS, 8, STATUS_SETTLED));
-        self.sstore(at(base, B_LOTS), with_limb(lots, 3, result.cutoff));
+        self.write(&base, B_HEAD, &with_head_field(head, H_STATUS, 8, STATUS_SETTLED));
+        self.write(&base, B_LOTS, &with_limb(lots, 3, result.cutoff));
         let price_units = low(clearing::div_rem(result.price, unit)?.0);
-        self.sstore(at(base, B_PRICE), pair(price_units, low(result.margin_num)));
-        self.sstore(at(base, B_DEN), result.margin_den);
-        self.sstore(at(base, B_TOTALS), pair(raised, low(result.sold)));
+        self.write(&base, B_PRICE, &pair(price_units, low(result.margin_num)));
+        self.write(&base, B_DEN, &result.margin_den);
+        self.write(&base, B_TOTALS, &pair(raised, low(result.sold)));
 
         // Interactions.
         let collateral = address_of(core);
-        let debt = address_of(self.sload(DEBT_SLOT));
-        let solvency = address_of(self.sload(SOLVENCY_SLOT));
-        self.push(debt, solvency, result.paid)?;
+        let debt = address_of(self.read(&GLOBAL, DEBT));
+        let solvency = address_of(self.read(&GLOBAL, SOLVENCY));
+        self.push(debt, solvency, &result.paid)?;
         for (i, kick) in (0..kick_count).zip(kicks.iter()) {
-            let slot = at(base, B_KICKS + 3 * i);
-            let owner = self.sload(at(slot, 1));
+            let slot = B_KICKS + 3 * i;
+            let owner = self.read(&base, slot + 1);
             let tab_left = kick.tab.saturating_sub(kick.raised);
             // sold <= needed <= lot.
             let lot_left = kick.lot.saturating_sub(kick.sold);
-            let to = if tab_left.is_zero() { owner } else { self.sload(at(slot, 2)) };
-            self.push(collateral, address_of(to), lot_left)?;
+            let to = if tab_left.is_zero() { owner } else { self.read(&base, slot + 2) };
+            self.push(collateral, address_of(to), &lot_left)?;
             let liquidation = U256::from(limb(owner, 3));
-            self.call(solvency, ON_AUCTION_END, &[liquidation, kick.raised, tab_left, lot_left])?;
+            self.call(
+                solvency,
+                ON_AUCTION_END,
+                &[&liquidation, &kick.raised, &tab_left, &lot_left],
+            )?;
         }
         if !slashed.is_zero() {
-            self.safe_erc20.force_approve(debt, solvency, slashed)?;
-            self.call(solvency, DEPOSIT, &[slashed])?;
-            self.emit(Slash::SIGNATURE_HASH, &[batch_id], &[U256::from(unrevealed), slashed]);
+            self.force_approve(debt, solvency, slashed)?;
+            self.call(solvency, DEPOSIT, &[&slashed])?;
+            self.emit(&Slash::SIGNATURE_HASH, &[&batch_id], &[&U256::from(unrevealed), &slashed]);
         }
-        self.emit(Settle::SIGNATURE_HASH, &[batch_id], &[result.price, result.sold, result.paid]);
+        self.emit(
+            &Settle::SIGNATURE_HASH,
+            &[&batch_id],
+            &[&result.price, &result.sold, &result.paid],
+        );
         Ok(())
     }
 
@@ -1498,16 +1603,15 @@ impl BatchAuction {
     #[inline(never)]
     fn clear(
         &self,
-        base: U256,
-        head: U256,
-        unit: U256,
+        base: &U256,
+        reveals: u64,
+        unit: &U256,
         reserve: U256,
         kicks: &mut [Lot],
     ) -> Result<Clearing, Error> {
-        let reveals = head_field(head, H_REVEALS, 16);
         let mut bids: Vec<Bid> = Vec::with_capacity(reveals as usize);
         for r in 0..reveals {
-            bids.push(bid_of(self.sload(at(base, B_BIDS + r)), unit, r));
+            bids.push(bid_of(self.read(base, B_BIDS + r), unit, r));
         }
         let result = clearing::clear(&mut bids, kicks, reserve)?;
         clearing::allocate(&result, kicks)?;
@@ -1516,43 +1620,49 @@ impl BatchAuction {
 
     fn claim_inner(&mut self, core: U256, batch_id: U256) -> Result<(), Error> {
         let bidder = self.vm().msg_sender();
-        let base = self.batch_slot(batch_id);
-        let head = self.sload(at(base, B_HEAD));
+        let base = self.batch_slot(&batch_id);
+        let head = self.read(&base, B_HEAD);
         let status = head_field(head, H_STATUS, 8);
         if status < STATUS_SETTLED {
-            return Err(wrong_phase(batch_id, phase(head, self.now())));
+            return Err(wrong_phase(&batch_id, phase(head, self.now())));
         }
-        let entry = self.bidder_slot(batch_id, bidder);
-        let bidder_head = self.sload(entry);
+        let entry = self.bidder_slot(&batch_id, bidder);
+        let bidder_head = self.read(&entry, 0);
         let flags = limb(bidder_head, 0);
         let bidder_word = address_word(bidder);
         if flags == 0 {
-            return Err(Error::new(NothingToClaim::SELECTOR, &[batch_id, bidder_word]));
+            return Err(Error::new(NothingToClaim::SELECTOR, &[&batch_id, &bidder_word]));
         }
         if flags & E_CLAIMED != 0 {
-            return Err(Error::new(AlreadyClaimed::SELECTOR, &[batch_id, bidder_word]));
+            return Err(Error::new(AlreadyClaimed::SELECTOR, &[&batch_id, &bidder_word]));
         }
-        let [won, paid, refund] = self.outcome(base, entry, status, scale_unit(core))?;
+        let [won, paid, refund] = self.outcome(&base, &entry, status, &scale_unit(core))?;
         // Effects.
-        self.sstore(entry, with_limb(bidder_head, 0, flags | E_CLAIMED));
+        self.write(&entry, 0, &with_limb(bidder_head, 0, flags | E_CLAIMED));
         // Interactions.
-        self.push(address_of(core), bidder, won)?;
-        self.push(address_of(self.sload(DEBT_SLOT)), bidder, refund)?;
-        self.emit(Claim::SIGNATURE_HASH, &[batch_id, bidder_word], &[won, paid, refund]);
+        self.push(address_of(core), bidder, &won)?;
+        self.push(address_of(self.read(&GLOBAL, DEBT)), bidder, &refund)?;
+        self.emit(&Claim::SIGNATURE_HASH, &[&batch_id, &bidder_word], &[&won, &paid, &refund]);
         Ok(())
     }
 
     /// `[won, paid, refund]` of the bidder at `entry` in the settled or yanked batch at `base`,
     /// from its own bids only.
     #[inline(never)]
-    fn outcome(&self, base: U256, entry: U256, status: u64, unit: U256) -> Result<[U256; 3], Error> {
+    fn outcome(
+        &self,
+        base: &U256,
+        entry: &U256,
+        status: u64,
+        unit: &U256,
+    ) -> Result<[U256; 3], Error> {
         let yanked = status == STATUS_YANKED;
         let clearing = self.load_clearing(base, unit);
-        let bond = U256::from(low(self.sload(at(base, B_TERMS))));
-        let count = field(limb(self.sload(entry), 0), 0, 32);
+        let bond = U256::from(low(self.read(base, B_TERMS)));
+        let count = field(limb(self.read(entry, 0), 0), 0, 32);
         let (mut won, mut paid, mut refund) = (U256::ZERO, U256::ZERO, U256::ZERO);
         for n in 0..count {
-            let meta = self.sload(at(entry, 2 + 2 * n));
+            let meta = self.read(entry, 2 + 2 * n);
             let index = limb(meta, 2);
             let kept = if yanked {
                 U256::ZERO
@@ -1561,54 +1671,54 @@ impl BatchAuction {
                 bond
             } else {
                 let r = index - 1;
-                let bid = bid_of(self.sload(at(base, B_BIDS + r)), unit, r);
+                let bid = bid_of(self.read(base, B_BIDS + r), unit, r);
                 let fill = clearing::fill(&clearing, &bid)?;
                 let pay = clearing::payment(fill, clearing.price)?;
-                won = checked_add(won, fill)?;
-                paid = checked_add(paid, pay)?;
+                won = clearing::add(&won, &fill)?;
+                paid = clearing::add(&paid, &pay)?;
                 pay
             };
             // pay <= ceil(amount * price / RAY) <= deposit, and bond <= deposit.
-            refund = checked_add(refund, checked_sub(U256::from(low(meta)), kept)?)?;
+            refund = clearing::add(&refund, &clearing::sub(&U256::from(low(meta)), &kept)?)?;
         }
         Ok([won, paid, refund])
     }
 
     /// The stored clearing of the batch at `base` (all zeros before settlement).
-    fn load_clearing(&self, base: U256, unit: U256) -> Clearing {
-        let price = self.sload(at(base, B_PRICE));
-        let totals = self.sload(at(base, B_TOTALS));
+    fn load_clearing(&self, base: &U256, unit: &U256) -> Clearing {
+        let price = self.read(base, B_PRICE);
+        let totals = self.read(base, B_TOTALS);
         Clearing {
             // Stored price < 2^128, unit < 2^120.
-            price: U256::from(low(price)).wrapping_mul(unit),
+            price: clearing::overflowing_mul(&U256::from(low(price)), unit).0,
             sold: U256::from(high(totals)),
             margin_num: U256::from(high(price)),
-            margin_den: self.sload(at(base, B_DEN)),
-            cutoff: limb(self.sload(at(base, B_LOTS)), 3),
+            margin_den: self.read(base, B_DEN),
+            cutoff: limb(self.read(base, B_LOTS), 3),
             paid: U256::from(low(totals)),
         }
     }
 
     fn yank_inner(&mut self, core: U256, batch_id: U256) -> Result<(), Error> {
-        let base = self.batch_slot(batch_id);
-        let head = self.sload(at(base, B_HEAD));
+        let base = self.batch_slot(&batch_id);
+        let head = self.read(&base, B_HEAD);
         if head_field(head, H_STATUS, 8) != STATUS_OPEN {
-            return Err(wrong_phase(batch_id, phase(head, self.now())));
+            return Err(wrong_phase(&batch_id, phase(head, self.now())));
         }
-        self.sstore(at(base, B_HEAD), with_head_field(head, H_STATUS, 8, STATUS_YANKED));
-        let solvency = address_of(self.sload(SOLVENCY_SLOT));
+        self.write(&base, B_HEAD, &with_head_field(head, H_STATUS, 8, STATUS_YANKED));
+        let solvency = address_of(self.read(&GLOBAL, SOLVENCY));
         for i in 0..head_field(head, H_KICKS, 8) {
-            let kick = at(base, B_KICKS + 3 * i);
-            let amounts = self.sload(kick);
-            let liquidation = U256::from(limb(self.sload(at(kick, 1)), 3));
-            let kicker = address_of(self.sload(at(kick, 2)));
+            let kick = B_KICKS + 3 * i;
+            let amounts = self.read(&base, kick);
+            let liquidation = U256::from(limb(self.read(&base, kick + 1), 3));
+            let kicker = address_of(self.read(&base, kick + 2));
             let lot = U256::from(high(amounts));
-            self.push(address_of(core), kicker, lot)?;
+            self.push(address_of(core), kicker, &lot)?;
             // Deliberately not checked: see `yank`.
             let tab = U256::from(low(amounts));
-            let _ = self.call(solvency, ON_AUCTION_END, &[liquidation, U256::ZERO, tab, lot]);
+            let _ = self.call(solvency, ON_AUCTION_END, &[&liquidation, &U256::ZERO, &tab, &lot]);
         }
-        self.emit(Yank::SIGNATURE_HASH, &[batch_id], &[]);
+        self.emit(&Yank::SIGNATURE_HASH, &[&batch_id], &[]);
         Ok(())
     }
 
@@ -1616,51 +1726,47 @@ impl BatchAuction {
     /// is positive and fresh.
     #[inline(never)]
     fn reserve_price(&self, core: U256, reserve: u64, now: u64) -> Result<U256, Error> {
-        let oracle = address_of(self.sload(ORACLE_SLOT));
+        let oracle = address_of(self.read(&GLOBAL, ORACLE));
         let returned = self.view(oracle, LATEST_ROUND_DATA, &[])?;
         let answer = word_of(oracle, &returned, 1)?;
         let updated_at = word_of(oracle, &returned, 3)?;
         if answer.is_zero() || answer.bit(255) {
-            return Err(Error::new(InvalidPrice::SELECTOR, &[answer]));
+            return Err(Error::new(InvalidPrice::SELECTOR, &[&answer]));
         }
-        let max_age = limb(self.sload(DEBT_SLOT), 2) >> 32;
-        let now_word = U256::from(now);
-        // `updated_at <= now` when the subtraction runs.
-        if updated_at > now_word || now_word.wrapping_sub(updated_at) > U256::from(max_age) {
-            return Err(Error::new(StalePrice::SELECTOR, &[updated_at, now_word]));
+        let max_age = limb(self.read(&GLOBAL, DEBT), 2) >> 32;
+        // Fresh: `updated_at <= now` and `now - updated_at <= maxAge`.
+        if in_range(&updated_at, 0, now).is_none_or(|at| now - at > max_age) {
+            return Err(Error::new(StalePrice::SELECTOR, &[&updated_at, &U256::from(now)]));
         }
         // Oracle price (RAY) = answer * 10^(27 - d), d = cd + od - dd in -36..=72, so the
         // reserve price is ceil(answer * 10^(27 - d) * reserveWad * 10^9 / 10^27)
-        // = ceil(answer * reserveWad / 10^(d - 9)).
-        let d = field(limb(core, 2), C_EXP, 8) as u8 as i8;
-        let value = checked_mul(answer, U256::from(reserve))?;
-        let shift = i64::from(d) - 9;
-        if shift < 0 {
-            // 10^(9 - d) <= 10^45.
-            Ok(checked_mul(value, pow10(shift.unsigned_abs()))?)
-        } else {
-            ceil_div(value, pow10(shift.unsigned_abs()))
-        }
+        // = ceil(answer * reserveWad * 10^(9 - d)) = ceil(answer * reserveWad * 10^up / 10^down)
+        // with up = max(0, 9 - d) <= 45 and down = max(0, d - 9) <= 63.
+        let d = i64::from(field(limb(core, 2), C_EXP, 8) as u8 as i8);
+        let up = pow10((9 - d).max(0).unsigned_abs());
+        let down = pow10((d - 9).max(0).unsigned_abs());
+        let value = clearing::mul(&answer, &U256::from(reserve))?;
+        Ok(clearing::mul_div_up(&value, &up, &down)?)
     }
 
     // ----- views as ABI words (the dispatcher returns these; the typed views wrap them) -------
 
     fn preview_words(&self, batch_id: U256, bidder: Address) -> Result<[U256; 5], Error> {
-        let base = self.batch_slot(batch_id);
-        let entry = self.bidder_slot(batch_id, bidder);
-        let flags = limb(self.sload(entry), 0);
-        let status = head_field(self.sload(at(base, B_HEAD)), H_STATUS, 8);
+        let base = self.batch_slot(&batch_id);
+        let entry = self.bidder_slot(&batch_id, bidder);
+        let flags = limb(self.read(&entry, 0), 0);
+        let status = head_field(self.read(&base, B_HEAD), H_STATUS, 8);
         let [won, paid, refund] = if status < STATUS_SETTLED {
             [U256::ZERO; 3]
         } else {
-            self.outcome(base, entry, status, scale_unit(self.sload(CORE_SLOT)))?
+            self.outcome(&base, &entry, status, &scale_unit(self.read(&GLOBAL, CORE)))?
         };
         Ok([U256::from(field(flags, 0, 32)), U256::from(flags >> 32), won, paid, refund])
     }
 
     fn batch_words(&self, batch_id: U256) -> [U256; 8] {
-        let base = self.batch_slot(batch_id);
-        let head = self.sload(at(base, B_HEAD));
+        let base = self.batch_slot(&batch_id);
+        let head = self.read(&base, B_HEAD);
         let meta = |offset, width| U256::from(head_field(head, offset, width));
         [
             U256::from(phase(head, self.now())),
@@ -1670,75 +1776,77 @@ impl BatchAuction {
             meta(H_KICKS, 8),
             meta(H_COMMITS, 16),
             meta(H_REVEALS, 16),
-            U256::from(low(self.sload(at(base, B_LOTS)))),
+            U256::from(low(self.read(&base, B_LOTS))),
         ]
     }
 
     fn terms_words(&self, batch_id: U256) -> [U256; 4] {
-        let base = self.batch_slot(batch_id);
-        let terms = self.sload(at(base, B_TERMS));
-        let reserve = limb(self.sload(at(base, B_LOTS)), 2);
+        let base = self.batch_slot(&batch_id);
+        let terms = self.read(&base, B_TERMS);
+        let reserve = limb(self.read(&base, B_LOTS), 2);
         [
             U256::from(low(terms)),
             U256::from(high(terms)),
             // A WAD times 10^9 is below 2^94.
-            U256::from(reserve).wrapping_mul(GWEI),
-            U256::from(head_field(self.sload(at(base, B_HEAD)), H_MAX_BIDS, 16)),
+            clearing::overflowing_mul(&U256::from(reserve), &GWEI).0,
+            U256::from(head_field(self.read(&base, B_HEAD), H_MAX_BIDS, 16)),
         ]
     }
 
     fn result_words(&self, batch_id: U256) -> [U256; 6] {
-        let c = self.load_clearing(self.batch_slot(batch_id), scale_unit(self.sload(CORE_SLOT)));
+        let c = self
+            .load_clearing(&self.batch_slot(&batch_id), &scale_unit(self.read(&GLOBAL, CORE)));
         [c.price, c.sold, c.paid, c.margin_num, c.margin_den, U256::from(c.cutoff)]
     }
 
     fn kick_words(&self, batch_id: U256, index: U256) -> [U256; 5] {
         // Kick slots lie below the bid slots: an index beyond them reads zeros.
-        let Some(i) = in_range(index, 0, MAX_KICKS - 1) else {
+        let Some(i) = in_range(&index, 0, MAX_KICKS - 1) else {
             return [U256::ZERO; 5];
         };
-        let kick = at(self.batch_slot(batch_id), B_KICKS + 3 * i);
-        let amounts = self.sload(kick);
-        let owner = self.sload(at(kick, 1));
+        let base = self.batch_slot(&batch_id);
+        let kick = B_KICKS + 3 * i;
+        let amounts = self.read(&base, kick);
+        let owner = self.read(&base, kick + 1);
         [
             U256::from(limb(owner, 3)),
             U256::from(low(amounts)),
             U256::from(high(amounts)),
             address_word(address_of(owner)),
-            self.sload(at(kick, 2)),
+            self.read(&base, kick + 2),
         ]
     }
 
     fn commitment_words(&self, batch_id: U256, bidder: Address, n: U256) -> [U256; 5] {
-        let entry = self.bidder_slot(batch_id, bidder);
-        let count = field(limb(self.sload(entry), 0), 0, 32);
-        let Some(n) = in_range(n, 0, count.saturating_sub(1)).filter(|_| count > 0) else {
+        let entry = self.bidder_slot(&batch_id, bidder);
+        let count = field(limb(self.read(&entry, 0), 0), 0, 32);
+        let Some(n) = in_range(&n, 0, count.saturating_sub(1)).filter(|_| count > 0) else {
             return [U256::ZERO; 5];
         };
-        let meta = self.sload(at(entry, 2 + 2 * n));
+        let meta = self.read(&entry, 2 + 2 * n);
         let index = limb(meta, 2);
         let (amount, price) = if index == 0 {
             (U256::ZERO, U256::ZERO)
         } else {
-            let unit = scale_unit(self.sload(CORE_SLOT));
-            let bid = bid_of(self.sload(at(self.batch_slot(batch_id), B_BIDS + index - 1)), unit, 0);
+            let unit = scale_unit(self.read(&GLOBAL, CORE));
+            let bid = bid_of(self.read(&self.batch_slot(&batch_id), B_BIDS + index - 1), &unit, 0);
             (bid.amount, bid.price)
         };
-        [self.sload(at(entry, 1 + 2 * n)), U256::from(low(meta)), U256::from(index), amount, price]
+        [self.read(&entry, 1 + 2 * n), U256::from(low(meta)), U256::from(index), amount, price]
     }
 
     fn config_words(&self) -> [U256; 9] {
-        let core = self.sload(CORE_SLOT);
+        let core = self.read(&GLOBAL, CORE);
         let last = limb(core, 3);
-        let head = self.sload(at(self.batch_slot(U256::from(last)), B_HEAD));
+        let head = self.read(&self.batch_slot(&U256::from(last)), B_HEAD);
         let open = if takes_kicks(head, self.now()) { last } else { 0 };
-        let address = |slot| address_word(address_of(self.sload(slot)));
+        let address = |slot| address_word(address_of(self.read(&GLOBAL, slot)));
         [
             address_word(address_of(core)),
-            address(DEBT_SLOT),
-            address(ORACLE_SLOT),
-            address(SOLVENCY_SLOT),
-            address(GUARDIAN_SLOT),
+            address(DEBT),
+            address(ORACLE),
+            address(SOLVENCY),
+            address(GUARDIAN),
             U256::from(field(limb(core, 2), C_STOPPED, 2)),
             scale_unit(core),
             U256::from(last),
@@ -1747,9 +1855,9 @@ impl BatchAuction {
     }
 
     fn params_words(&self) -> [U256; 8] {
-        let solvency = self.sload(SOLVENCY_SLOT);
-        let debt = self.sload(DEBT_SLOT);
-        let terms = self.sload(TERMS_SLOT);
+        let solvency = self.read(&GLOBAL, SOLVENCY);
+        let debt = self.read(&GLOBAL, DEBT);
+        let terms = self.read(&GLOBAL, TERMS);
         let windows = limb(solvency, 3);
         [
             U256::from(limb(solvency, 2) >> 32),
@@ -1757,7 +1865,7 @@ impl BatchAuction {
             U256::from(windows >> 32),
             U256::from(limb(debt, 3)),
             // A WAD times 10^9 is below 2^94.
-            U256::from(limb(self.sload(ORACLE_SLOT), 3)).wrapping_mul(GWEI),
+            clearing::overflowing_mul(&U256::from(limb(self.read(&GLOBAL, ORACLE), 3)), &GWEI).0,
             U256::from(low(terms)),
             U256::from(high(terms)),
             U256::from(limb(debt, 2) >> 32),

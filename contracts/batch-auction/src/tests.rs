@@ -317,7 +317,7 @@ fn parameters_are_validated() {
     // Only the admin.
     assert_reverts(
         h.sender(w.kicker).set_params(good[0], good[1], good[2], good[3], good[4], good[5], good[6], good[7]),
-        encoded(ownable::OwnableUnauthorizedAccount { account: w.kicker }),
+        encoded(OwnableUnauthorizedAccount { account: w.kicker }),
     );
     set(good).motsu_unwrap();
     h.assert_emitted(&ParamsSet {
@@ -404,7 +404,8 @@ fn kick_is_validated() {
     // Without approval the pull fails.
     let id = w.module.sender(w.kicker).open(w.beneficiary, u(5), u(5)).motsu_unwrap();
     let err = h.sender(w.kicker).kick(id, u(5), u(5), addr(9), addr(9)).motsu_unwrap_err();
-    assert_eq!(err.data(), encoded(safe_erc20::SafeErc20FailedOperation { token: w.coll.address() }).as_slice());
+    let failed = encoded(SafeErc20FailedOperation { token: w.coll.address() });
+    assert_eq!(err.data(), failed.as_slice());
 }
 
 // ------------------------------------------------------------------------------------------
@@ -768,7 +769,7 @@ fn yank_returns_lots_and_every_deposit() {
     w.reveal(a, batch, e18(1), px(1_500), 1);
     assert_reverts(
         w.house.sender(a).yank(batch),
-        encoded(ownable::OwnableUnauthorizedAccount { account: a }),
+        encoded(OwnableUnauthorizedAccount { account: a }),
     );
     let before = w.coll_of(w.kicker);
     w.house.sender(w.admin).yank(batch).motsu_unwrap();
@@ -833,8 +834,8 @@ fn the_lock_refuses_every_entry_point() {
     // Simulate a call in progress: set the lock bit as `enter` does.
     {
         let mut h = w.house.sender(w.admin);
-        let core = h.sload(CORE_SLOT);
-        h.sstore(CORE_SLOT, with_limb(core, 2, limb(core, 2) | C_LOCK));
+        let core = h.read(&GLOBAL, CORE);
+        h.write(&GLOBAL, CORE, &with_limb(core, 2, limb(core, 2) | C_LOCK));
     }
     let locked = || encoded(Locked {});
     let a = addr(20);
@@ -859,7 +860,7 @@ fn ownership_moves_in_two_steps() {
     assert_eq!(w.house.sender(w.admin).owner(), next);
     assert_reverts(
         w.house.sender(w.admin).set_kicker(addr(5), true),
-        encoded(ownable::OwnableUnauthorizedAccount { account: w.admin }),
+        encoded(OwnableUnauthorizedAccount { account: w.admin }),
     );
     w.house.sender(next).set_kicker(addr(5), true).motsu_unwrap();
     w.house.assert_emitted(&KickerSet { kicker: addr(5), allowed: true });
@@ -919,7 +920,9 @@ impl ReentrantToken {
         if !payload.is_empty() {
             let house = self.house.get();
             // SAFETY: no storage reference is held across the call.
-            let result = unsafe { RawCall::new().flush_storage_cache().call(house, &payload) };
+            let result = unsafe {
+                stylus_sdk::call::RawCall::new().flush_storage_cache().call(house, &payload)
+            };
             self.reverted.set_bytes(result.err().unwrap_or_default());
         }
         self.move_tokens(from, to, value)
@@ -985,11 +988,96 @@ fn a_reentrant_token_is_locked_out() {
 }
 
 // ------------------------------------------------------------------------------------------
+// Token approvals (OpenZeppelin `forceApprove` semantics) and address words
+// ------------------------------------------------------------------------------------------
+
+/// A token whose `approve` refuses (answers `false` to) a non-zero amount unless the previous
+/// approval was zero, as some tokens do; `refuse_all` makes it refuse everything.
+#[storage]
+pub struct ResetApproveToken {
+    allowance: stylus_sdk::storage::StorageU256,
+    reset: stylus_sdk::storage::StorageBool,
+    calls: stylus_sdk::storage::StorageU256,
+    refuse_all: stylus_sdk::storage::StorageBool,
+}
+
+// SAFETY: a whole contract's storage, as motsu instantiates it.
+unsafe impl TopLevelStorage for ResetApproveToken {}
+
+#[public]
+impl ResetApproveToken {
+    pub fn approve(&mut self, _spender: Address, value: U256) -> bool {
+        let calls = self.calls.get();
+        self.calls.set(calls + U256::from(1u8));
+        if self.refuse_all.get() || (!value.is_zero() && !self.reset.get()) {
+            return false;
+        }
+        self.reset.set(value.is_zero());
+        self.allowance.set(value);
+        true
+    }
+
+    pub fn state(&self) -> (U256, U256) {
+        (self.allowance.get(), self.calls.get())
+    }
+
+    #[selector(name = "refuseAll")]
+    pub fn refuse_all(&mut self) {
+        self.refuse_all.set(true);
+    }
+}
+
+#[motsu::test]
+fn force_approve_resets_a_refused_approval_to_zero_first() {
+    let w = World::new();
+    let token: Contract<ResetApproveToken> = Contract::new();
+    let spender = addr(77);
+    // Refused, then zero, then the amount: three calls, as OpenZeppelin's `forceApprove`.
+    w.house.sender(w.admin).force_approve(token.address(), spender, u(5)).unwrap();
+    assert_eq!(token.sender(w.admin).state(), (u(5), u(3)));
+    // A token that refuses everything fails with SafeErc20FailedOperation(token).
+    token.sender(w.admin).refuse_all();
+    let err = w.house.sender(w.admin).force_approve(token.address(), spender, u(6)).unwrap_err();
+    assert_eq!(err.data(), encoded(SafeErc20FailedOperation { token: token.address() }).as_slice());
+    assert_eq!(token.sender(w.admin).state(), (u(5), u(5)));
+}
+
+#[motsu::test]
+fn the_constructor_guard_is_the_sdks() {
+    use stylus_sdk::stylus_core::ConstructorGuard;
+    // The dispatcher's guard sets the flag the SDK's guard reads, and refuses once it is set.
+    let house: Contract<BatchAuction> = Contract::new();
+    assert_eq!(house.sender(addr(1)).constructor_guard(), Ok(()));
+    assert_eq!(house.sender(addr(1)).check_constructor_slot(), Err(Vec::new()));
+    assert_eq!(house.sender(addr(1)).constructor_guard(), Err(Vec::new()));
+    // And the other way round.
+    let other: Contract<BatchAuction> = Contract::new();
+    assert_eq!(other.sender(addr(1)).check_constructor_slot(), Ok(()));
+    assert_eq!(other.sender(addr(1)).constructor_guard(), Err(Vec::new()));
+}
+
+#[test]
+fn address_words_round_trip() {
+    for n in [0u64, 1, 42, u64::MAX] {
+        let accounts =
+            [addr(n), Address::repeat_byte(0xff), Address::ZERO, Address::repeat_byte(0x80)];
+        for account in accounts {
+            let word = address_word(account);
+            // The address in the low 160 bits, big-endian, as Solidity's `uint160(account)`.
+            assert_eq!(word, U256::from_be_bytes(account.into_word().0));
+            assert_eq!(address_of(word), account);
+            // Bits above the low 160 are ignored.
+            assert_eq!(address_of(word | (U256::MAX << 160usize)), account);
+        }
+    }
+}
+
+// ------------------------------------------------------------------------------------------
 // The dispatcher against the SDK's router
 // ------------------------------------------------------------------------------------------
 
 fn input(selector: [u8; 4], args: &[U256]) -> Vec<u8> {
-    calldata(selector, args)
+    calldata(selector, &args.iter().collect::<Vec<_>>())
 }
 
 fn via_dispatch(w: &World, sender: Address, data: &[u8]) -> Outcome {

@@ -5,11 +5,17 @@
 //! its 35 functions against a 16 KiB budget for the whole contract. So in WASM the contract has
 //! its own entry point, which decodes the call data by hand ([`DutchAuction::dispatch`]) and
 //! calls the same `#[public]` methods: static 32-byte words, addresses with 12 zero high bytes,
-//! bools 0 or 1, and `take`'s one `bytes` argument (offset, length, contents within the call
-//! data). As with the SDK's router, a call with value, an unknown selector, malformed call data
-//! or a second constructor call reverts with empty data. One difference, on the strict side: a
-//! bool argument other than 0 or 1 reverts here (as in Solidity), where the SDK's router (alloy
-//! 0.8) reads any non-zero last byte as `true`.
+//! bools 0 or 1 (all checked once per call, [`Args::check`]), and `take`'s one `bytes` argument
+//! (offset, length, contents within the call data, passed on borrowed). As with the SDK's
+//! router, a call with value, an unknown selector, malformed call data or a second constructor
+//! call (the SDK's own flag, [`DutchAuction::constructor_once`]) reverts with empty data. One
+//! difference, on the strict side: a bool argument other than 0 or 1 reverts here (as in
+//! Solidity), where the SDK's router (alloy 0.8) reads any non-zero last byte as `true`.
+//!
+//! Return data is written a word at a time: one-word results share one encoding, and the
+//! multi-word views (`getStatus`, `list`, `sales`, `snapshot`, `curve`) are built by the
+//! contract's own encoders (`status_data` and the like), which the typed `#[public]` views
+//! read back for the SDK's router.
 //!
 //! The `#[public]` impl stays the contract's definition: native tests, motsu's cross-contract
 //! calls and `export-abi` (hence `interfaces/IDutchAuction.sol`) go through the SDK's router,
@@ -30,52 +36,51 @@ use crate::{
 struct Args<'a>(&'a [u8]);
 
 impl<'a> Args<'a> {
-    /// Argument `index` as a word.
-    fn word(&self, index: usize) -> Result<U256, Vec<u8>> {
-        word_at(self.0, index).ok_or_else(Vec::new)
-    }
-
-    /// Argument `index` as an address (the high 12 bytes must be zero).
-    fn address(&self, index: usize) -> Result<Address, Vec<u8>> {
-        let start = index.checked_mul(32).ok_or_else(Vec::new)?;
-        let word: &[u8; 32] = self
-            .0
-            .get(start..start.saturating_add(32))
-            .and_then(|bytes| bytes.try_into().ok())
-            .ok_or_else(Vec::new)?;
-        if word.iter().take(12).any(|byte| *byte != 0) {
+    /// Checks the call data's static arguments once, before any is read: at least `count`
+    /// words; the words flagged in the bit mask `addresses` have 12 zero high bytes (addresses)
+    /// and those flagged in `bools` are 0 or 1. Otherwise the call reverts with empty data.
+    #[inline(never)]
+    fn check(&self, count: usize, addresses: u32, bools: u32) -> Result<(), Vec<u8>> {
+        // At most 5 words: no overflow.
+        if self.0.len() < 32 * count {
             return Err(Vec::new());
         }
-        Ok(get_address(word, 12))
+        for (index, word) in self.0.chunks(32).take(count).enumerate() {
+            let (is_address, is_bool) = ((addresses >> index) & 1 == 1, (bools >> index) & 1 == 1);
+            // Bytes that must be zero: 12 for an address, 31 for a bool.
+            let zero_bytes = if is_address { 12 } else if is_bool { 31 } else { 0 };
+            let last = word.last().copied().unwrap_or(0);
+            if word.iter().take(zero_bytes).any(|byte| *byte != 0) || (is_bool && last > 1) {
+                return Err(Vec::new());
+            }
+        }
+        Ok(())
     }
 
-    /// Argument `index` as a bool (0 or 1).
-    fn boolean(&self, index: usize) -> Result<bool, Vec<u8>> {
-        match as_u64(self.word(index)?) {
-            Some(0) => Ok(false),
-            Some(1) => Ok(true),
-            _ => Err(Vec::new()),
-        }
+    /// Argument `index` as a word ([`Self::check`] first: a missing word reads as zero).
+    fn word(&self, index: usize) -> U256 {
+        word_at(self.0, index).unwrap_or_default()
+    }
+
+    /// Argument `index` as an address (checked by [`Self::check`]).
+    fn address(&self, index: usize) -> Address {
+        get_address(self.0, 32 * index + 12)
+    }
+
+    /// Argument `index` as a bool (checked by [`Self::check`] to be 0 or 1).
+    fn boolean(&self, index: usize) -> bool {
+        self.0.get(32 * index + 31) == Some(&1)
     }
 
     /// The `bytes` argument whose offset is argument `index`.
     fn bytes(&self, index: usize) -> Result<&'a [u8], Vec<u8>> {
         let to_usize = |word: U256| as_u64(word).and_then(|v| usize::try_from(v).ok());
-        let offset = to_usize(self.word(index)?).ok_or_else(Vec::new)?;
+        let offset = to_usize(self.word(index)).ok_or_else(Vec::new)?;
         let start = offset.checked_add(32).ok_or_else(Vec::new)?;
         let length = word_at_byte(self.0, offset).and_then(to_usize).ok_or_else(Vec::new)?;
         let end = start.checked_add(length).ok_or_else(Vec::new)?;
         self.0.get(start..end).ok_or_else(Vec::new)
     }
-}
-
-/// Return data: one word per Solidity value.
-fn words(values: &[U256]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(32 * values.len());
-    for value in values {
-        out.extend_from_slice(&be(value));
-    }
-    out
 }
 
 /// How a parameter getter returns its field.
@@ -164,110 +169,139 @@ impl DutchAuction {
     /// data)`, as the SDK's router for the `#[public]` impl would.
     pub fn dispatch(&mut self, input: &[u8]) -> Result<Vec<u8>, Vec<u8>> {
         // No function is payable.
-        self.deny_value("")?;
+        if !self.vm().msg_value().is_zero() {
+            return Err(Vec::new());
+        }
         let Some((selector, rest)) = input.split_first_chunk::<4>() else {
             return Err(Vec::new());
         };
         let a = Args(rest);
         let selector = u32::from_be_bytes(*selector);
-        if let Some((at_slot, at, len, kind)) = parameter_view(selector) {
-            // A parameter getter: one field of a parameter word (see `parameter_view`).
-            let word = self.sload(U256::from(at_slot));
-            let value = match kind {
-                View::Int => U256::from(get(&word, at, len)),
-                // Eight-byte WAD fields: the cast is exact.
-                View::Ray => wad_to_ray(get(&word, at, len) as u64),
-                View::Address => address_word(get_address(&word, at)),
-            };
-            return Ok(words(&[value]));
-        }
         let out: Vec<u8> = match selector {
             CONSTRUCTOR => {
-                self.check_constructor_slot()?;
-                let (admin, collateral, debt) = (a.address(0)?, a.address(1)?, a.address(2)?);
-                let (oracle, solvency) = (a.address(3)?, a.address(4)?);
+                self.constructor_once()?;
+                a.check(5, 0b11111, 0)?;
+                let (admin, collateral, debt) = (a.address(0), a.address(1), a.address(2));
+                let (oracle, solvency) = (a.address(3), a.address(4));
                 self.constructor(admin, collateral, debt, oracle, solvency)?;
                 Vec::new()
             }
             TAKE => {
-                let (id, amt, max, who) = (a.word(0)?, a.word(1)?, a.word(2)?, a.address(3)?);
-                self.take(id, amt, max, who, Bytes::from(a.bytes(4)?.to_vec()))?;
+                a.check(5, 0b01000, 0)?;
+                let (id, amt, max, who) = (a.word(0), a.word(1), a.word(2), a.address(3));
+                self.take_bytes(id, amt, max, who, a.bytes(4)?)?;
                 Vec::new()
             }
             REDO => {
-                self.redo(a.word(0)?, a.address(1)?)?;
+                a.check(2, 0b10, 0)?;
+                self.redo(a.word(0), a.address(1))?;
                 Vec::new()
             }
             GET_STATUS => {
-                let (redo, price, lot, tab) = self.get_status(a.word(0)?)?;
-                words(&[U256::from(redo), price, lot, tab])
+                a.check(1, 0, 0)?;
+                self.status_data(a.word(0))?
             }
-            LIST => {
-                let ids = self.list();
-                let mut out = words(&[U256::from(32u8), U256::from(ids.len())]);
-                out.extend_from_slice(&words(&ids));
-                out
-            }
-            COUNT => words(&[self.count()]),
+            LIST => self.list_data(),
             SALES => {
-                let (pos, tab, lot, usr, tic, top) = self.sales(a.word(0)?);
-                words(&[pos, tab, lot, address_word(usr), U256::from(tic), top])
+                a.check(1, 0, 0)?;
+                self.sale_data(a.word(0))
             }
             SNAPSHOT => {
-                let (liquidation, kicker, kind, cut, period, tail, min_price, dust) =
-                    self.snapshot(a.word(0)?);
-                words(&[liquidation, address_word(kicker), kind, cut, period, tail, min_price, dust])
+                a.check(1, 0, 0)?;
+                self.snapshot_data(a.word(0))
             }
-            STOPPED => words(&[self.stopped()]),
-            CURVE => {
-                let (kind, cut, period) = self.curve();
-                words(&[kind, cut, period])
-            }
-            COLLATERAL => words(&[address_word(self.collateral())]),
-            DEBT_TOKEN => words(&[address_word(self.debt_token())]),
-            SOLVENCY => words(&[address_word(self.solvency())]),
-            IS_KICKER => words(&[U256::from(self.is_kicker(a.address(0)?))]),
-            KICK => {
-                let (liquidation, tab, lot) = (a.word(0)?, a.word(1)?, a.word(2)?);
-                words(&[self.kick(liquidation, tab, lot, a.address(3)?, a.address(4)?)?])
-            }
+            CURVE => self.curve_data(),
             YANK => {
-                self.yank(a.word(0)?)?;
+                a.check(1, 0, 0)?;
+                self.yank(a.word(0))?;
                 Vec::new()
             }
             FILE => {
-                self.file(FixedBytes(be(&a.word(0)?)), a.word(1)?)?;
+                a.check(2, 0, 0)?;
+                self.file(FixedBytes(be(&a.word(0))), a.word(1))?;
                 Vec::new()
             }
             SET_CURVE => {
-                self.set_curve(a.word(0)?, a.word(1)?, a.word(2)?)?;
+                a.check(3, 0, 0)?;
+                self.set_curve(a.word(0), a.word(1), a.word(2))?;
                 Vec::new()
             }
             SET_KICKER => {
-                self.set_kicker(a.address(0)?, a.boolean(1)?)?;
+                a.check(2, 0b01, 0b10)?;
+                self.set_kicker(a.address(0), a.boolean(1))?;
                 Vec::new()
             }
             SET_GUARDIAN => {
-                self.set_guardian(a.address(0)?)?;
+                a.check(1, 0b1, 0)?;
+                self.set_guardian(a.address(0))?;
                 Vec::new()
             }
             SET_STOPPED => {
-                self.set_stopped(a.word(0)?)?;
+                a.check(1, 0, 0)?;
+                self.set_stopped(a.word(0))?;
                 Vec::new()
             }
-            OWNER => words(&[address_word(self.owner())]),
-            PENDING_OWNER => words(&[address_word(self.pending_owner())]),
             TRANSFER_OWNERSHIP => {
-                self.transfer_ownership(a.address(0)?)?;
+                a.check(1, 0b1, 0)?;
+                self.transfer_ownership(a.address(0))?;
                 Vec::new()
             }
             ACCEPT_OWNERSHIP => {
                 self.accept_ownership()?;
                 Vec::new()
             }
-            _ => return Err(Vec::new()),
+            // Everything else returns one word, encoded in one place.
+            _ => {
+                let value = match selector {
+                    KICK => {
+                        a.check(5, 0b11000, 0)?;
+                        let (liquidation, tab, lot) = (a.word(0), a.word(1), a.word(2));
+                        self.kick(liquidation, tab, lot, a.address(3), a.address(4))?
+                    }
+                    COUNT => self.count(),
+                    STOPPED => self.stopped(),
+                    COLLATERAL => address_word(self.collateral()),
+                    DEBT_TOKEN => address_word(self.debt_token()),
+                    SOLVENCY => address_word(self.solvency()),
+                    IS_KICKER => {
+                        a.check(1, 0b1, 0)?;
+                        U256::from(self.is_kicker(a.address(0)))
+                    }
+                    OWNER => address_word(self.owner()),
+                    PENDING_OWNER => address_word(self.pending_owner()),
+                    _ => {
+                        // A parameter getter: one field of a parameter word.
+                        let (at_slot, at, len, kind) =
+                            parameter_view(selector).ok_or_else(Vec::new)?;
+                        let word = self.sload(U256::from(at_slot));
+                        match kind {
+                            View::Int => U256::from(get(&word, at, len)),
+                            // Eight-byte WAD fields: the cast is exact.
+                            View::Ray => wad_to_ray(get(&word, at, len) as u64),
+                            View::Address => address_word(get_address(&word, at)),
+                        }
+                    }
+                };
+                be(&value).to_vec()
+            }
         };
         Ok(out)
+    }
+}
+
+impl DutchAuction {
+    /// The SDK's constructor guard (`check_constructor_slot`) on the raw word: byte 0 of
+    /// `CONSTRUCTOR_EXECUTED_SLOT` (where the SDK's `StorageBool` keeps it) is set by the first
+    /// constructor call; a second one reverts with empty data.
+    pub(crate) fn constructor_once(&mut self) -> Result<(), Vec<u8>> {
+        let key = stylus_sdk::abi::internal::CONSTRUCTOR_EXECUTED_SLOT;
+        let mut word = self.sload(key);
+        if word[0] != 0 {
+            return Err(Vec::new());
+        }
+        word[0] = 1;
+        self.sstore(key, word);
+        Ok(())
     }
 }
 

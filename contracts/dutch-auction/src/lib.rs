@@ -70,7 +70,11 @@
 //! `3.4 * 10^11` debt tokens whatever the decimals. `top` and `minPrice` are rounded up to a
 //! whole price unit; a larger `top` makes `kick`/`redo` revert with `ValueTooLarge`.
 //!
-//! Configuration (slots 2–7, after OpenZeppelin's `Ownable2Step` at slots 0–1):
+//! Admin: slot 0 holds the owner and slot 1 the pending owner (each an address in the low 20
+//! bytes), where OpenZeppelin's `Ownable2Step` keeps them; the two-step transfer is written in
+//! this crate (same ABI, errors and events), for size.
+//!
+//! Configuration (slots 2–7):
 //!
 //! | slot | bytes |
 //! |---|---|
@@ -127,22 +131,16 @@ extern crate alloc;
 #[cfg(test)]
 extern crate motsu;
 
-use alloc::{vec, vec::Vec};
+use alloc::{boxed::Box, vec, vec::Vec};
 
 use alloy_primitives::{
     aliases::{U192, U96},
-    Address, FixedBytes, B256, I256, U256,
+    Address, FixedBytes, B256, U256,
 };
 use alloy_sol_types::{SolCall, SolError, SolEvent};
+use gavel_common::erc20;
 use gavel_math::{checked_add, mul_div, MathError, Rounding, RAY, WAD};
-use openzeppelin_stylus::{
-    access::{
-        ownable,
-        ownable_two_step::{IOwnable2Step, Ownable2Step},
-    },
-    token::erc20::utils::safe_erc20::{self, ISafeErc20, SafeErc20},
-};
-use stylus_sdk::{abi::Bytes, call::RawCall, prelude::*, types::AddressVM};
+use stylus_sdk::{abi::Bytes, prelude::*};
 
 pub mod abi;
 pub mod curve;
@@ -207,6 +205,44 @@ pub mod names {
     pub const CURVE: [u8; 32] = key(b"curve");
 }
 
+/// A parameter set through [`DutchAuction::file`]: where it is stored and what it accepts.
+struct Parameter {
+    name: [u8; 32],
+    /// Slot, byte offset and byte length of the stored value.
+    slot: u64,
+    at: usize,
+    len: usize,
+    /// Given in RAY, stored as the exact WAD (a multiple of 10^9 is required).
+    ray: bool,
+    /// Accepted stored values (WAD for `ray`): `min..=max`.
+    min: u128,
+    max: u128,
+}
+
+impl Parameter {
+    const fn new(name: [u8; 32], at: (u64, usize, usize), ray: bool, min: u128, max: u128) -> Self {
+        Parameter { name, slot: at.0, at: at.1, len: at.2, ray, min, max }
+    }
+}
+
+/// Every parameter `file` sets: name, `(slot, byte offset, byte length)` (layout in the crate
+/// docs), given in RAY, accepted range of the stored value.
+const PARAMETERS: [Parameter; 8] = [
+    // `buf >= 1`.
+    Parameter::new(names::BUF, (slot::PARAMS0, 0, 8), true, WAD_U64 as u128, u64::MAX as u128),
+    // `cusp < 1`, `floor < 1`.
+    Parameter::new(names::CUSP, (slot::PARAMS0, 8, 8), true, 0, WAD_U64 as u128 - 1),
+    Parameter::new(names::FLOOR, (slot::PARAMS0, 16, 8), true, 0, WAD_U64 as u128 - 1),
+    // Seconds, `1..2^32`.
+    Parameter::new(names::TAIL, (slot::PARAMS0, 24, 4), false, 1, u32::MAX as u128),
+    Parameter::new(names::MAX_AGE, (slot::PARAMS0, 28, 4), false, 1, u32::MAX as u128),
+    // A WAD `<= 1`.
+    Parameter::new(names::CHIP, (slot::PARAMS1, 24, 8), false, 0, WAD_U64 as u128),
+    // Debt base units below 2^88.
+    Parameter::new(names::DUST, (slot::PARAMS1, 13, 11), false, 0, MAX_AMOUNT_88),
+    Parameter::new(names::TIP, (slot::PARAMS2, 20, 11), false, 0, MAX_AMOUNT_88),
+];
+
 /// `10^9`: a WAD times this is a RAY.
 const GWEI: U256 = U256::from_limbs([1_000_000_000, 0, 0, 0]);
 /// One as a u64 WAD.
@@ -234,6 +270,12 @@ fn as_u64(value: U256) -> Option<u64> {
     ((a | b | c) == 0).then_some(low)
 }
 
+/// `value` as a u128, if it fits.
+fn as_u128(value: U256) -> Option<u128> {
+    let [_, _, high, higher] = value.into_limbs();
+    ((high | higher) == 0).then(|| low128(value))
+}
+
 /// `value` as a u64 if it is in `min..=max`.
 fn in_range(value: U256, min: u64, max: u64) -> Option<u64> {
     as_u64(value).filter(|v| *v >= min && *v <= max)
@@ -243,15 +285,11 @@ fn in_range(value: U256, min: u64, max: u64) -> Option<u64> {
 // 2. Storage
 // ------------------------------------------------------------------------------------------
 
-/// Storage of the auction house. Only the admin roles use the SDK's storage types (slots 0 and
-/// 1); everything else lives in raw slots laid out in the crate docs.
+/// Storage of the auction house: no SDK storage field; everything lives in raw slots laid out
+/// in the crate docs, the admin included (slots 0 and 1, where OpenZeppelin's `Ownable2Step`
+/// keeps its owner and pending owner).
 #[storage]
-pub struct DutchAuction {
-    /// Admin (owner) and pending admin (OpenZeppelin): slots 0 and 1.
-    ownable: Ownable2Step,
-    /// ERC-20 calls that accept tokens returning nothing (OpenZeppelin; no storage).
-    safe_erc20: SafeErc20,
-}
+pub struct DutchAuction {}
 
 // SAFETY: `DutchAuction` is a whole contract's storage (what the WASM entry point in [`abi`] and
 // motsu instantiate at slot 0), which is what `TopLevelStorage` asserts.
@@ -259,6 +297,10 @@ unsafe impl TopLevelStorage for DutchAuction {}
 
 /// Raw storage slots.
 mod slot {
+    /// Admin: the address in the low 20 bytes (OpenZeppelin `Ownable`'s `owner`).
+    pub const OWNER: u64 = 0;
+    /// Pending admin: the address in the low 20 bytes (`Ownable2Step`'s `pendingOwner`).
+    pub const PENDING_OWNER: u64 = 1;
     /// Collateral, debt token, first 12 bytes of the solvency module.
     pub const CORE0: u64 = 2;
     /// Last 8 bytes of the solvency module... see `Core`.
@@ -346,6 +388,28 @@ fn word_of(bytes: &Word) -> U256 {
 #[inline(never)]
 fn mul(a: U256, b: U256) -> U256 {
     mul_div(a, b, U256::from(1u8), Rounding::Down).unwrap_or(U256::MAX)
+}
+
+/// `a * b / denominator` rounded as `rounding`, or `MathOverflow`: the one call site of
+/// `gavel_math::mul_div` for checked products (arguments by reference: no copies at the
+/// callers).
+#[inline(never)]
+fn scale(a: &U256, b: &U256, denominator: &U256, rounding: Rounding) -> Result<U256, Error> {
+    Ok(mul_div(*a, *b, *denominator, rounding)?)
+}
+
+/// Slot of word `index` of the struct at slot `base` (a sale: `index < 4`; a mapping slot is
+/// a hash, so the addition wraps only as Solidity's would).
+#[inline(never)]
+fn word_slot(base: &U256, index: usize) -> U256 {
+    base.wrapping_add(U256::from(index))
+}
+
+/// A stored price (`units` price units of `unit` RAY) in RAY: `units < 2^128` and
+/// `unit <= 10^36 < 2^120`, so the product is below 2^248.
+#[inline(never)]
+fn in_ray(units: u128, unit: &U256) -> U256 {
+    mul(U256::from(units), *unit)
 }
 
 /// `10^n` (callers pass at most 72; it would saturate beyond 77).
@@ -461,18 +525,14 @@ impl Sale {
         get_address(&self.0[2], 0)
     }
 
-    fn liquidation(&self) -> U256 {
-        U256::from(self.get(LIQUIDATION))
-    }
-
     /// `(needsRedo, price)` at time `now`, the price in RAY (`unit`: the price unit).
     fn status(&self, now: u64, unit: U256) -> Result<(bool, U256), Error> {
         // Five bytes: the cast is exact.
         let elapsed = now.saturating_sub(self.get(TIC) as u64);
         // Price units are at most 10^36 < 2^120 and stored prices below 2^128: the products
         // are below 2^248.
-        let top = mul(U256::from(self.get(TOP)), unit);
-        let min_price = mul(U256::from(self.get(MIN_PRICE)), unit);
+        let top = in_ray(self.get(TOP), &unit);
+        let min_price = in_ray(self.get(MIN_PRICE), &unit);
         // The casts keep fields of 1, 8 and 4 bytes: exact.
         let (kind, cut, period) = (self.get(KIND) as u8, self.get(CUT) as u64, self.get(PERIOD) as u32);
         let price = curve::price(kind, cut, period, top, elapsed)?;
@@ -507,13 +567,25 @@ mod sol {
         event KickerSet(address indexed kicker, bool allowed);
         /// The guardian changed.
         event GuardianSet(address indexed guardian);
-        /// Ownership transfer proposed (logged by OpenZeppelin's `Ownable2Step`).
+        /// Ownership transfer proposed (OpenZeppelin `Ownable2Step`'s event).
         event OwnershipTransferStarted(address indexed previousOwner, address indexed newOwner);
-        /// Ownership moved (logged by OpenZeppelin's `Ownable`).
+        /// Ownership moved (OpenZeppelin `Ownable`'s event).
         event OwnershipTransferred(address indexed previousOwner, address indexed newOwner);
     }
 
     sol! {
+        /// The caller is not the admin (or, for `acceptOwnership`, not the pending admin):
+        /// OpenZeppelin `Ownable`'s error.
+        #[derive(Debug)]
+        error OwnableUnauthorizedAccount(address account);
+        /// The zero address as the admin (OpenZeppelin `Ownable`'s error).
+        #[derive(Debug)]
+        error OwnableInvalidOwner(address owner);
+        /// A token transfer failed: it reverted, returned something other than `true`, or the
+        /// token has no code (OpenZeppelin Stylus `SafeErc20`'s error, raised through
+        /// `gavel_common::erc20`).
+        #[derive(Debug)]
+        error SafeErc20FailedOperation(address token);
         /// `kick`, `take`, `redo` or `yank` was re-entered.
         #[derive(Debug)]
         error Locked();
@@ -604,22 +676,35 @@ mod sol {
 }
 
 /// Why a call failed: the ABI encoding of one of the contract's custom errors (the `sol!`
-/// errors above and OpenZeppelin's `OwnableUnauthorizedAccount`, `OwnableInvalidOwner` and
-/// `SafeErc20FailedOperation`), which is the revert data.
+/// errors above, among them OpenZeppelin's `OwnableUnauthorizedAccount`, `OwnableInvalidOwner`
+/// and `SafeErc20FailedOperation` with their selectors), which is the revert data.
 ///
-/// Deliberately not an enum of the error types (as in the solvency module): a 12-byte `Vec` is
-/// what every `?` moves, where an enum of 100-byte variants made error propagation and
-/// encoding a large share of the WASM. The tests compare each error with its `sol!` type's
-/// `abi_encode()`; `export-abi` lists the errors through the `InnerTypes` impl below.
+/// Deliberately not an enum of the error types (as in the solvency module): one boxed pointer
+/// is what every `?` moves (a `Result<(), Error>` fits a register), where an enum of 100-byte
+/// variants made error propagation and encoding a large share of the WASM. Errors are the cold
+/// path: the extra allocation costs nothing on success. The tests compare each error with its
+/// `sol!` type's `abi_encode()`; `export-abi` lists the errors through the `InnerTypes` impl
+/// below.
 #[derive(Clone, PartialEq, Eq, Debug)]
-pub struct Error(Vec<u8>);
+pub struct Error(Box<Vec<u8>>);
 
 impl Error {
     /// The custom error with `selector` and static arguments `args`.
     #[cold]
     #[inline(never)]
     fn new(selector: [u8; 4], args: &[U256]) -> Self {
-        Error(encode(selector, args))
+        let mut data = Words::call(selector, args.len());
+        for arg in args {
+            data.word(arg);
+        }
+        Error::from_data(data.0)
+    }
+
+    /// The error whose revert data is `data`.
+    #[cold]
+    #[inline(never)]
+    fn from_data(data: Vec<u8>) -> Self {
+        Error(Box::new(data))
     }
 
     /// The revert data: selector and arguments.
@@ -630,31 +715,7 @@ impl Error {
 
 impl From<Error> for Vec<u8> {
     fn from(error: Error) -> Vec<u8> {
-        error.0
-    }
-}
-
-impl From<ownable::Error> for Error {
-    fn from(error: ownable::Error) -> Self {
-        match error {
-            ownable::Error::UnauthorizedAccount(e) => Error::new(
-                ownable::OwnableUnauthorizedAccount::SELECTOR,
-                &[address_word(e.account)],
-            ),
-            ownable::Error::InvalidOwner(e) => {
-                Error::new(ownable::OwnableInvalidOwner::SELECTOR, &[address_word(e.owner)])
-            }
-        }
-    }
-}
-
-impl From<safe_erc20::Error> for Error {
-    fn from(error: safe_erc20::Error) -> Self {
-        match error {
-            safe_erc20::Error::SafeErc20FailedOperation(e) => transfer_failed(e.token),
-            // Only raised by `safe_decrease_allowance`, which this contract never calls.
-            safe_erc20::Error::SafeErc20FailedDecreaseAllowance(e) => transfer_failed(e.spender),
-        }
+        *error.0
     }
 }
 
@@ -666,9 +727,9 @@ impl From<MathError> for Error {
 
 // The errors the interface lists, as `#[derive(SolidityError)]` would list them.
 gavel_common::interface_errors!(Error =>
-    ownable::OwnableUnauthorizedAccount,
-    ownable::OwnableInvalidOwner,
-    safe_erc20::SafeErc20FailedOperation,
+    OwnableUnauthorizedAccount,
+    OwnableInvalidOwner,
+    SafeErc20FailedOperation,
     Locked,
     AuctionsStopped,
     Unauthorized,
@@ -694,27 +755,40 @@ gavel_common::interface_errors!(Error =>
 );
 
 /// An error without arguments.
+#[cold]
+#[inline(never)]
 fn fail(selector: [u8; 4]) -> Error {
     Error::new(selector, &[])
 }
 
 /// An error whose one argument is an address.
+#[cold]
+#[inline(never)]
 fn fail_address(selector: [u8; 4], account: Address) -> Error {
     Error::new(selector, &[address_word(account)])
 }
 
+/// `SafeErc20FailedOperation(token)`; its selector is `gavel_common::erc20::FAILED_OPERATION`.
+#[cold]
+#[inline(never)]
 fn transfer_failed(token: Address) -> Error {
-    fail_address(safe_erc20::SafeErc20FailedOperation::SELECTOR, token)
+    fail_address(erc20::FAILED_OPERATION, token)
 }
 
-fn too_large(value: U256, max: U256) -> Error {
-    Error::new(ValueTooLarge::SELECTOR, &[value, max])
+#[cold]
+#[inline(never)]
+fn too_large(value: &U256, max: &U256) -> Error {
+    Error::new(ValueTooLarge::SELECTOR, &[*value, *max])
 }
 
+#[cold]
+#[inline(never)]
 fn not_running(id: U256) -> Error {
     Error::new(NotRunning::SELECTOR, &[id])
 }
 
+#[cold]
+#[inline(never)]
 fn invalid(what: [u8; 32], data: U256) -> Error {
     Error::new(InvalidParameter::SELECTOR, &[word_of(&what), data])
 }
@@ -723,7 +797,10 @@ fn invalid(what: [u8; 32], data: U256) -> Error {
 #[cold]
 #[inline(never)]
 fn call_failed(target: Address, reason: Vec<u8>) -> Error {
-    Error(encode_dynamic(ExternalCallFailed::SELECTOR, &[address_word(target)], &reason))
+    // Address, offset, length, padded reason: word counts of in-memory data, no overflow.
+    let mut data = Words::call(ExternalCallFailed::SELECTOR, 3 + reason.len().div_ceil(32));
+    data.address(target).bytes(2, &reason);
+    Error::from_data(data.0)
 }
 
 // ------------------------------------------------------------------------------------------
@@ -754,7 +831,10 @@ impl DutchAuction {
         oracle: Address,
         solvency: Address,
     ) -> Result<(), Error> {
-        self.ownable.constructor(admin)?;
+        if admin.is_zero() {
+            return Err(fail_address(OwnableInvalidOwner::SELECTOR, admin));
+        }
+        self.set_owner(admin);
         if collateral.is_zero() || debt_token.is_zero() || oracle.is_zero() || solvency.is_zero()
         {
             return Err(fail(ZeroAddress::SELECTOR));
@@ -762,10 +842,8 @@ impl DutchAuction {
         if collateral == debt_token {
             return Err(fail_address(SameToken::SELECTOR, collateral));
         }
-        // `AddressVM::has_code` (extcodehash) is what OpenZeppelin's SafeErc20 uses too.
-        #[allow(deprecated)]
-        let has_code = solvency.has_code();
-        if !has_code {
+        // A code hash that is neither zero nor that of empty code, as the token helper checks.
+        if !erc20::has_code(self.vm(), solvency) {
             return Err(fail_address(NotAContract::SELECTOR, solvency));
         }
         let cd = self.read_decimals(collateral)?;
@@ -794,7 +872,7 @@ impl DutchAuction {
         put_address(&mut p2, 0, oracle);
         // The exponent's two's-complement byte, read back with `as i8`.
         put(&mut p2, 31, 1, u128::from(exp as i8 as u8));
-        self.sstore(U256::from(slot::PARAMS2), p2);
+        self.set_slot_word(slot::PARAMS2, p2);
         Ok(())
     }
 
@@ -815,10 +893,7 @@ impl DutchAuction {
         who: Address,
         data: Bytes,
     ) -> Result<(), Error> {
-        let mut core = self.enter(LEVEL_TAKE, true)?;
-        let result = self.take_inner(&mut core, id, amt, max, who, &data);
-        self.leave();
-        result
+        self.take_bytes(id, amt, max, who, &data)
     }
 
     /// Restarts auction `id` if it needs it (older than its `tail`, price below `cusp * top`,
@@ -835,26 +910,14 @@ impl DutchAuction {
     /// `(needsRedo, price, lot, tab)` of auction `id`; `(false, 0, 0, 0)` if none runs.
     #[selector(name = "getStatus")]
     pub fn get_status(&self, id: U256) -> Result<(bool, U256, U256, U256), Error> {
-        let Some(sale) = self.read_sale(id) else {
-            return Ok((false, U256::ZERO, U256::ZERO, U256::ZERO));
-        };
-        let (done, price) = sale.status(self.now(), self.load_core().unit())?;
-        Ok((done, price, U256::from(sale.lot()), U256::from(sale.tab())))
+        let data = Returned(self.status_data(id)?);
+        Ok((!data.word(0).is_zero(), data.word(1), data.word(2), data.word(3)))
     }
 
     /// Ids of the running auctions.
     pub fn list(&self) -> Vec<U256> {
-        let count = self.load_core().count();
-        let mut out = Vec::new();
-        let mut word = [0u8; 32];
-        for pos in 0..count {
-            let lane = pos % 4;
-            if lane == 0 {
-                word = self.sload(self.map_slot(U256::from(pos / 4), slot::ACTIVE));
-            }
-            out.push(U256::from(get(&word, 8 * lane as usize, 8)));
-        }
-        out
+        let data = Returned(self.list_data());
+        (2..data.0.len() / 32).map(|i| data.word(i)).collect()
     }
 
     /// Number of running auctions.
@@ -864,38 +927,18 @@ impl DutchAuction {
 
     /// Auction `id` as Clipper's `sales(id)`: `(pos, tab, lot, usr, tic, top)`; zeros if none.
     pub fn sales(&self, id: U256) -> SaleView {
-        match self.read_sale(id) {
-            Some(sale) => (
-                U256::from(sale.get(POS)),
-                U256::from(sale.tab()),
-                U256::from(sale.lot()),
-                sale.usr(),
-                // Five bytes: fits (and `from_limbs` has no panicking path).
-                U96::from_limbs([sale.get(TIC) as u64, 0]),
-                mul(U256::from(sale.get(TOP)), self.load_core().unit()),
-            ),
-            None => Default::default(),
-        }
+        let data = Returned(self.sale_data(id));
+        // `tic` is a five-byte field: its low limb holds it.
+        let tic = U96::from_limbs([data.word(4).as_limbs()[0], 0]);
+        (data.word(0), data.word(1), data.word(2), data.address(3), tic, data.word(5))
     }
 
     /// What auction `id` snapshotted at its last (re)start: `(liquidationId, kicker, kind,
     /// cut (RAY), period, tail, minPrice (RAY), dust)`. A take needs `price >= minPrice`.
     pub fn snapshot(&self, id: U256) -> SnapshotView {
-        let Some(sale) = self.read_sale(id) else {
-            return Default::default();
-        };
-        let kicker = self.sload(self.map_slot(U256::from(sale.get(KICKER)), slot::KICKER_ADDRESSES));
-        (
-            sale.liquidation(),
-            get_address(&kicker, 12),
-            U256::from(sale.get(KIND)),
-            // Eight bytes: exact.
-            wad_to_ray(sale.get(CUT) as u64),
-            U256::from(sale.get(PERIOD)),
-            U256::from(sale.get(TAIL)),
-            mul(U256::from(sale.get(MIN_PRICE)), self.load_core().unit()),
-            U256::from(sale.get(DUST)),
-        )
+        let data = Returned(self.snapshot_data(id));
+        let w = |i| data.word(i);
+        (w(0), data.address(1), w(2), w(3), w(4), w(5), w(6), w(7))
     }
 
     /// Total auctions ever kicked (the last id).
@@ -910,7 +953,7 @@ impl DutchAuction {
 
     /// Starting-price factor (RAY).
     pub fn buf(&self) -> U256 {
-        wad_to_ray(get(&self.sload(U256::from(slot::PARAMS0)), 0, 8) as u64)
+        wad_to_ray(get(&self.slot_word(slot::PARAMS0), 0, 8) as u64)
     }
 
     /// Seconds after which an auction needs a redo.
@@ -920,12 +963,12 @@ impl DutchAuction {
 
     /// Fraction of `top` (RAY) below which an auction needs a redo.
     pub fn cusp(&self) -> U256 {
-        wad_to_ray(get(&self.sload(U256::from(slot::PARAMS0)), 8, 8) as u64)
+        wad_to_ray(get(&self.slot_word(slot::PARAMS0), 8, 8) as u64)
     }
 
     /// Floor as a fraction of the oracle price at (re)start (RAY).
     pub fn floor(&self) -> U256 {
-        wad_to_ray(get(&self.sload(U256::from(slot::PARAMS0)), 16, 8) as u64)
+        wad_to_ray(get(&self.slot_word(slot::PARAMS0), 16, 8) as u64)
     }
 
     /// Maximum oracle age (seconds).
@@ -937,12 +980,12 @@ impl DutchAuction {
     /// Keeper incentive proportional to the tab (WAD).
     pub fn chip(&self) -> u64 {
         // Eight bytes: exact.
-        get(&self.sload(U256::from(slot::PARAMS1)), 24, 8) as u64
+        get(&self.slot_word(slot::PARAMS1), 24, 8) as u64
     }
 
     /// Flat keeper incentive (debt base units).
     pub fn tip(&self) -> U192 {
-        let tip = get(&self.sload(U256::from(slot::PARAMS2)), 20, 11);
+        let tip = get(&self.slot_word(slot::PARAMS2), 20, 11);
         // Eleven bytes: the limbs hold it exactly.
         U192::from_limbs([tip as u64, (tip >> 64) as u64, 0])
     }
@@ -954,12 +997,8 @@ impl DutchAuction {
 
     /// Curve for new auctions: `(kind, cut (RAY), period)`; kind 0 = not set.
     pub fn curve(&self) -> (U256, U256, U256) {
-        let p1 = self.sload(U256::from(slot::PARAMS1));
-        (
-            U256::from(get(&p1, 0, 1)),
-            wad_to_ray(get(&p1, 1, 8) as u64),
-            U256::from(get(&p1, 9, 4)),
-        )
+        let data = Returned(self.curve_data());
+        (data.word(0), data.word(1), data.word(2))
     }
 
     /// Collateral token.
@@ -980,12 +1019,12 @@ impl DutchAuction {
 
     /// Price oracle.
     pub fn oracle(&self) -> Address {
-        get_address(&self.sload(U256::from(slot::PARAMS2)), 0)
+        get_address(&self.slot_word(slot::PARAMS2), 0)
     }
 
     /// Guardian (may raise `stopped`); zero if none.
     pub fn guardian(&self) -> Address {
-        get_address(&self.sload(U256::from(slot::PARAMS3)), 8)
+        get_address(&self.slot_word(slot::PARAMS3), 8)
     }
 
     /// Whether `account` may kick.
@@ -1022,7 +1061,7 @@ impl DutchAuction {
     /// `stopped` level.
     pub fn yank(&mut self, id: U256) -> Result<(), Error> {
         let mut core = self.enter(LEVEL_NONE, true)?;
-        let result = match self.ownable.ownable.only_owner() {
+        let result = match self.only_owner() {
             Ok(()) => self.yank_inner(&mut core, id),
             Err(e) => Err(e.into()),
         };
@@ -1035,39 +1074,23 @@ impl DutchAuction {
     /// as WADs); `tail`, `maxAge` (seconds, 1 ..= 2^32 - 1); `chip` (WAD, <= 1); `tip`, `dust`
     /// (debt base units, < 2^88). Running auctions keep their snapshot. Emits `File`.
     pub fn file(&mut self, what: FixedBytes<32>, data: U256) -> Result<(), Error> {
-        self.ownable.ownable.only_owner()?;
+        self.only_owner()?;
         let key = what.0;
         let bad = || invalid(key, data);
-        // (slot, byte offset, byte length, value)
-        let (at_slot, at, len, value) = if key == names::BUF {
-            let wad = ray_to_wad(data).filter(|w| *w >= WAD_U64).ok_or_else(bad)?;
-            (slot::PARAMS0, 0, 8, u128::from(wad))
-        } else if key == names::CUSP || key == names::FLOOR {
-            let wad = ray_to_wad(data).filter(|w| *w < WAD_U64).ok_or_else(bad)?;
-            (slot::PARAMS0, if key == names::CUSP { 8 } else { 16 }, 8, u128::from(wad))
-        } else if key == names::TAIL || key == names::MAX_AGE {
-            let secs = in_range(data, 1, u64::from(u32::MAX)).ok_or_else(bad)?;
-            (slot::PARAMS0, if key == names::TAIL { 24 } else { 28 }, 4, u128::from(secs))
-        } else if key == names::CHIP {
-            let wad = in_range(data, 0, WAD_U64).ok_or_else(bad)?;
-            (slot::PARAMS1, 24, 8, u128::from(wad))
-        } else if key == names::DUST || key == names::TIP {
-            let amount = (data <= U256::from(MAX_AMOUNT_88)).then(|| low128(data)).ok_or_else(bad)?;
-            if key == names::DUST {
-                (slot::PARAMS1, 13, 11, amount)
-            } else {
-                (slot::PARAMS2, 20, 11, amount)
-            }
-        } else {
-            return Err(bad());
-        };
-        let old = self.sload(U256::from(at_slot));
+        let parameter = PARAMETERS.iter().find(|p| p.name == key).ok_or_else(bad)?;
+        let value = if parameter.ray { ray_to_wad(data).map(u128::from) } else { as_u128(data) }
+            .filter(|v| *v >= parameter.min && *v <= parameter.max)
+            .ok_or_else(bad)?;
+        let (at_slot, at, len) = (parameter.slot, parameter.at, parameter.len);
+        let old = self.slot_word(at_slot);
         let mut word = old;
         put(&mut word, at, len, value);
         if word != old {
-            self.sstore(U256::from(at_slot), word);
+            self.set_slot_word(at_slot, word);
         }
-        self.emit(File::SIGNATURE_HASH, &[word_of(&key)], &[data]);
+        let mut log = Words::event(File::SIGNATURE_HASH, 2);
+        log.raw(&key).word(&data);
+        self.emit(&log, 2);
         Ok(())
     }
 
@@ -1077,7 +1100,7 @@ impl DutchAuction {
     /// multiple of 10^9 (stored as a WAD); periods below 2^32. Emits `CurveSet`.
     #[selector(name = "setCurve")]
     pub fn set_curve(&mut self, kind: U256, cut: U256, period: U256) -> Result<(), Error> {
-        self.ownable.ownable.only_owner()?;
+        self.only_owner()?;
         let bad = || invalid(names::CURVE, kind);
         let k = in_range(kind, 1, 3).ok_or_else(bad)?;
         let cut_wad = if k == u64::from(curve::LINEAR) {
@@ -1092,19 +1115,21 @@ impl DutchAuction {
             in_range(period, 1, u64::from(u32::MAX))
         }
         .ok_or_else(bad)?;
-        let mut p1 = self.sload(U256::from(slot::PARAMS1));
+        let mut p1 = self.slot_word(slot::PARAMS1);
         put(&mut p1, 0, 1, u128::from(k));
         put(&mut p1, 1, 8, u128::from(cut_wad));
         put(&mut p1, 9, 4, u128::from(secs));
-        self.sstore(U256::from(slot::PARAMS1), p1);
-        self.emit(CurveSet::SIGNATURE_HASH, &[], &[kind, cut, period]);
+        self.set_slot_word(slot::PARAMS1, p1);
+        let mut log = Words::event(CurveSet::SIGNATURE_HASH, 3);
+        log.word(&kind).word(&cut).word(&period);
+        self.emit(&log, 1);
         Ok(())
     }
 
     /// Authorises (`allowed`) or de-authorises a kicker (admin). Emits `KickerSet`.
     #[selector(name = "setKicker")]
     pub fn set_kicker(&mut self, kicker: Address, allowed: bool) -> Result<(), Error> {
-        self.ownable.ownable.only_owner()?;
+        self.only_owner()?;
         if kicker.is_zero() {
             return Err(fail(ZeroAddress::SELECTOR));
         }
@@ -1112,33 +1137,37 @@ impl DutchAuction {
         let mut entry = self.sload(entry_slot);
         let mut index = get(&entry, 29, 2);
         if index == 0 && allowed {
-            let p3_slot = U256::from(slot::PARAMS3);
-            let mut p3 = self.sload(p3_slot);
+            let p3_slot = slot::PARAMS3;
+            let mut p3 = self.slot_word(p3_slot);
             index = get(&p3, 28, 2) + 1;
             if index > u128::from(u16::MAX) {
-                return Err(too_large(U256::from(index), U256::from(u16::MAX)));
+                return Err(too_large(&U256::from(index), &U256::from(u16::MAX)));
             }
             put(&mut p3, 28, 2, index);
-            self.sstore(p3_slot, p3);
+            self.set_slot_word(p3_slot, p3);
             let address_slot = self.map_slot(U256::from(index), slot::KICKER_ADDRESSES);
             self.sstore(address_slot, be(&address_word(kicker)));
             put(&mut entry, 29, 2, index);
         }
         put(&mut entry, 31, 1, u128::from(allowed));
         self.sstore(entry_slot, entry);
-        self.emit(KickerSet::SIGNATURE_HASH, &[address_word(kicker)], &[U256::from(allowed)]);
+        let mut log = Words::event(KickerSet::SIGNATURE_HASH, 2);
+        log.address(kicker).uint(u128::from(allowed));
+        self.emit(&log, 2);
         Ok(())
     }
 
     /// Sets the guardian (admin; zero removes it). Emits `GuardianSet`.
     #[selector(name = "setGuardian")]
     pub fn set_guardian(&mut self, guardian: Address) -> Result<(), Error> {
-        self.ownable.ownable.only_owner()?;
-        let p3_slot = U256::from(slot::PARAMS3);
-        let mut p3 = self.sload(p3_slot);
+        self.only_owner()?;
+        let p3_slot = slot::PARAMS3;
+        let mut p3 = self.slot_word(p3_slot);
         put_address(&mut p3, 8, guardian);
-        self.sstore(p3_slot, p3);
-        self.emit(GuardianSet::SIGNATURE_HASH, &[address_word(guardian)], &[]);
+        self.set_slot_word(p3_slot, p3);
+        let mut log = Words::event(GuardianSet::SIGNATURE_HASH, 1);
+        log.address(guardian);
+        self.emit(&log, 2);
         Ok(())
     }
 
@@ -1149,9 +1178,9 @@ impl DutchAuction {
     pub fn set_stopped(&mut self, level: U256) -> Result<(), Error> {
         let sender = self.vm().msg_sender();
         // Only slot 3 (the flags) is read and written.
-        let mut core = Core([[0u8; 32], self.sload(U256::from(slot::CORE1))]);
+        let mut core = Core([[0u8; 32], self.slot_word(slot::CORE1)]);
         let new = in_range(level, 0, 3).ok_or_else(|| invalid(names::STOPPED, level))?;
-        let is_owner = sender == self.ownable.owner();
+        let is_owner = sender == self.owner();
         let is_guardian = !sender.is_zero() && sender == self.guardian();
         if !(is_owner || (is_guardian && new >= u64::from(core.stopped()))) {
             return Err(fail_address(Unauthorized::SELECTOR, sender));
@@ -1160,31 +1189,48 @@ impl DutchAuction {
         let flags = (core.flags() & !(3 << FLAG_STOPPED)) | ((new as u32) << FLAG_STOPPED);
         core.set_flags(flags);
         self.store_core(&core, false);
-        self.emit(File::SIGNATURE_HASH, &[word_of(&names::STOPPED)], &[level]);
+        let mut log = Words::event(File::SIGNATURE_HASH, 2);
+        log.raw(&names::STOPPED).word(&level);
+        self.emit(&log, 2);
         Ok(())
     }
 
     /// Current admin.
     pub fn owner(&self) -> Address {
-        self.ownable.owner()
+        get_address(&self.slot_word(slot::OWNER), 12)
     }
 
     /// Account that may accept the admin role, or zero.
     #[selector(name = "pendingOwner")]
     pub fn pending_owner(&self) -> Address {
-        self.ownable.pending_owner()
+        get_address(&self.slot_word(slot::PENDING_OWNER), 12)
     }
 
     /// Proposes `new_owner` as admin (admin only); it takes effect when `new_owner` accepts.
+    /// Zero cancels a pending proposal. Emits `OwnershipTransferStarted(owner, new_owner)`
+    /// (OpenZeppelin `Ownable2Step`'s behavior).
     #[selector(name = "transferOwnership")]
     pub fn transfer_ownership(&mut self, new_owner: Address) -> Result<(), Error> {
-        Ok(self.ownable.transfer_ownership(new_owner)?)
+        self.only_owner()?;
+        self.set_slot_word(slot::PENDING_OWNER, be(&address_word(new_owner)));
+        let mut log = Words::event(OwnershipTransferStarted::SIGNATURE_HASH, 2);
+        log.address(self.owner()).address(new_owner);
+        self.emit(&log, 3);
+        Ok(())
     }
 
-    /// The pending admin becomes the admin.
+    /// The pending admin becomes the admin (caller only the pending admin, else
+    /// `OwnableUnauthorizedAccount(caller)`); the pending admin is cleared. Emits
+    /// `OwnershipTransferred(previous, caller)`.
     #[selector(name = "acceptOwnership")]
     pub fn accept_ownership(&mut self) -> Result<(), Error> {
-        Ok(self.ownable.accept_ownership()?)
+        let sender = self.vm().msg_sender();
+        if sender != self.pending_owner() {
+            return Err(fail_address(OwnableUnauthorizedAccount::SELECTOR, sender));
+        }
+        self.set_slot_word(slot::PENDING_OWNER, [0u8; 32]);
+        self.set_owner(sender);
+        Ok(())
     }
 }
 
@@ -1193,12 +1239,134 @@ impl DutchAuction {
 // ------------------------------------------------------------------------------------------
 
 impl DutchAuction {
+    /// `OwnableUnauthorizedAccount(caller)` unless the caller is the admin.
+    fn only_owner(&self) -> Result<(), Error> {
+        let sender = self.vm().msg_sender();
+        if sender != self.owner() {
+            return Err(fail_address(OwnableUnauthorizedAccount::SELECTOR, sender));
+        }
+        Ok(())
+    }
+
+    /// Makes `owner` the admin and logs `OwnershipTransferred(previous, owner)`.
+    fn set_owner(&mut self, owner: Address) {
+        let mut log = Words::event(OwnershipTransferred::SIGNATURE_HASH, 2);
+        log.address(self.owner()).address(owner);
+        self.set_slot_word(slot::OWNER, be(&address_word(owner)));
+        self.emit(&log, 3);
+    }
+
+    /// `token.transfer(to, amount)` with SafeERC20 semantics (`gavel_common::erc20`).
+    fn safe_transfer(&self, token: Address, to: Address, amount: U256) -> Result<(), Error> {
+        erc20::safe_transfer(self.vm(), token, to, amount).map_err(transfer_failed)
+    }
+
+    /// `token.transferFrom(from, to, amount)` with SafeERC20 semantics.
+    fn safe_transfer_from(
+        &self,
+        token: Address,
+        from: Address,
+        to: Address,
+        amount: U256,
+    ) -> Result<(), Error> {
+        erc20::safe_transfer_from(self.vm(), token, from, to, amount).map_err(transfer_failed)
+    }
+
+    /// `getStatus(id)`'s return data (the views below are what the WASM dispatcher returns;
+    /// the `#[public]` methods read their values back for the SDK's router).
+    pub(crate) fn status_data(&self, id: U256) -> Result<Vec<u8>, Error> {
+        let mut out = Words::new(4);
+        match self.read_sale(id) {
+            Some(sale) => {
+                let (done, price) = sale.status(self.now(), self.load_core().unit())?;
+                out.uint(u128::from(done)).word(&price).uint(sale.lot()).uint(sale.tab());
+            }
+            None => out.zeros(4),
+        }
+        Ok(out.0)
+    }
+
+    /// `list()`'s return data: offset, length, then the ids.
+    pub(crate) fn list_data(&self) -> Vec<u8> {
+        let count = self.load_core().count();
+        // At most 2^23 - 1 ids: no overflow.
+        let mut out = Words::new(2 + count as usize);
+        out.uint(32).uint(u128::from(count));
+        let mut word = [0u8; 32];
+        for pos in 0..count {
+            let lane = pos % 4;
+            if lane == 0 {
+                word = self.sload(self.map_slot(U256::from(pos / 4), slot::ACTIVE));
+            }
+            out.uint(get(&word, 8 * lane as usize, 8));
+        }
+        out.0
+    }
+
+    /// `sales(id)`'s return data.
+    pub(crate) fn sale_data(&self, id: U256) -> Vec<u8> {
+        let mut out = Words::new(6);
+        match self.read_sale(id) {
+            Some(sale) => {
+                out.uint(sale.get(POS)).uint(sale.tab()).uint(sale.lot()).address(sale.usr());
+                out.uint(sale.get(TIC)).word(&self.stored_price(&sale, TOP));
+            }
+            None => out.zeros(6),
+        }
+        out.0
+    }
+
+    /// `snapshot(id)`'s return data.
+    pub(crate) fn snapshot_data(&self, id: U256) -> Vec<u8> {
+        let mut out = Words::new(8);
+        match self.read_sale(id) {
+            Some(sale) => {
+                let kicker_index = U256::from(sale.get(KICKER));
+                let kicker = self.sload(self.map_slot(kicker_index, slot::KICKER_ADDRESSES));
+                out.uint(sale.get(LIQUIDATION)).address(get_address(&kicker, 12));
+                // Eight bytes: exact.
+                out.uint(sale.get(KIND)).word(&wad_to_ray(sale.get(CUT) as u64));
+                out.uint(sale.get(PERIOD)).uint(sale.get(TAIL));
+                out.word(&self.stored_price(&sale, MIN_PRICE)).uint(sale.get(DUST));
+            }
+            None => out.zeros(8),
+        }
+        out.0
+    }
+
+    /// `curve()`'s return data.
+    pub(crate) fn curve_data(&self) -> Vec<u8> {
+        let p1 = self.slot_word(slot::PARAMS1);
+        let mut out = Words::new(3);
+        // Eight bytes: exact.
+        out.uint(get(&p1, 0, 1)).word(&wad_to_ray(get(&p1, 1, 8) as u64)).uint(get(&p1, 9, 4));
+        out.0
+    }
+
+    /// A price field of `sale` (`TOP` or `MIN_PRICE`, in price units) in RAY. Price units are
+    /// at most 10^36 < 2^120 and stored prices below 2^128: no overflow.
+    fn stored_price(&self, sale: &Sale, field: Field) -> U256 {
+        in_ray(sale.get(field), &self.load_core().unit())
+    }
+
     fn now(&self) -> u64 {
         gavel_common::clock::now(self.vm().block_timestamp())
     }
 
     fn sload(&self, key: U256) -> Word {
         self.vm().storage_load_bytes32(key).0
+    }
+
+    /// Raw slot `slot` (a small constant: the configuration words and the admin).
+    #[inline(never)]
+    fn slot_word(&self, slot: u64) -> Word {
+        self.sload(U256::from(slot))
+    }
+
+    /// Writes raw slot `slot`.
+    #[inline(never)]
+    fn set_slot_word(&mut self, slot: u64, value: Word) {
+        self.sstore(U256::from(slot), value)
     }
 
     fn sstore(&mut self, key: U256, value: Word) {
@@ -1223,16 +1391,16 @@ impl DutchAuction {
     }
 
     fn load_core(&self) -> Core {
-        Core([self.sload(U256::from(slot::CORE0)), self.sload(U256::from(slot::CORE1))])
+        Core([self.slot_word(slot::CORE0), self.slot_word(slot::CORE1)])
     }
 
     /// Writes slot 3 (and slot 2 if `both`).
     fn store_core(&mut self, core: &Core, both: bool) {
         let [w0, w1] = core.0;
         if both {
-            self.sstore(U256::from(slot::CORE0), w0);
+            self.set_slot_word(slot::CORE0, w0);
         }
-        self.sstore(U256::from(slot::CORE1), w1);
+        self.set_slot_word(slot::CORE1, w1);
     }
 
     /// Takes the lock and checks the circuit breaker (`stopped >= level` blocks).
@@ -1240,8 +1408,8 @@ impl DutchAuction {
     /// `tokens`, slot 2 (collateral and the first bytes of the debt token): `redo` needs no
     /// token and saves the slot read; its `Core` then has zero token addresses.
     fn enter(&mut self, level: u8, tokens: bool) -> Result<Core, Error> {
-        let word0 = if tokens { self.sload(U256::from(slot::CORE0)) } else { [0u8; 32] };
-        let mut core = Core([word0, self.sload(U256::from(slot::CORE1))]);
+        let word0 = if tokens { self.slot_word(slot::CORE0) } else { [0u8; 32] };
+        let mut core = Core([word0, self.slot_word(slot::CORE1)]);
         if core.locked() {
             return Err(fail(Locked::SELECTOR));
         }
@@ -1257,8 +1425,7 @@ impl DutchAuction {
     /// Releases the lock. Re-reads the flags, which the admin or guardian may have changed
     /// (`stopped`) during an external call.
     fn leave(&mut self) {
-        let key = U256::from(slot::CORE1);
-        let mut core = Core([[0u8; 32], self.sload(key)]);
+        let mut core = Core([[0u8; 32], self.slot_word(slot::CORE1)]);
         core.set_flags(core.flags() & !(1 << FLAG_LOCK));
         self.store_core(&core, false);
     }
@@ -1269,15 +1436,21 @@ impl DutchAuction {
 
     fn read_sale(&self, id: U256) -> Option<Sale> {
         let base = self.sale_slot(id);
-        let w2 = self.sload(base.wrapping_add(U256::from(2u8)));
+        let w2 = self.sload(word_slot(&base, 2));
         // A running sale has a non-zero `usr` (checked at kick).
         if get_address(&w2, 0).is_zero() {
             return None;
         }
         let w0 = self.sload(base);
-        let w1 = self.sload(base.wrapping_add(U256::from(1u8)));
-        let w3 = self.sload(base.wrapping_add(U256::from(3u8)));
+        let w1 = self.sload(word_slot(&base, 1));
+        let w3 = self.sload(word_slot(&base, 3));
         Some(Sale([w0, w1, w2, w3]))
+    }
+
+    /// Sale `id`, which must be running (`NotRunning`).
+    #[inline(never)]
+    fn running_sale(&self, id: &U256) -> Result<Sale, Error> {
+        self.read_sale(*id).ok_or_else(|| not_running(*id))
     }
 
     /// Writes the words of `sale` that differ from `old` (all of them if `old` is `None`).
@@ -1285,7 +1458,7 @@ impl DutchAuction {
         let base = self.sale_slot(id);
         for (i, word) in sale.0.iter().enumerate() {
             if old.and_then(|o| o.0.get(i)) != Some(word) {
-                self.sstore(base.wrapping_add(U256::from(i)), *word);
+                self.sstore(word_slot(&base, i), *word);
             }
         }
     }
@@ -1293,8 +1466,8 @@ impl DutchAuction {
     /// Deletes sale `id` and removes it from the active list (swap with the last, pop).
     fn remove_sale(&mut self, core: &mut Core, id: U256, sale: &Sale) {
         let base = self.sale_slot(id);
-        for i in 0..4u8 {
-            self.sstore(base.wrapping_add(U256::from(i)), [0u8; 32]);
+        for i in 0..4usize {
+            self.sstore(word_slot(&base, i), [0u8; 32]);
         }
         // The sale is running, so the count is at least one.
         let last = core.count().saturating_sub(1);
@@ -1315,7 +1488,7 @@ impl DutchAuction {
                 self.sstore(pos_slot, word);
             }
             // The moved sale records its new position.
-            let moved_slot = self.sale_slot(U256::from(moved)).wrapping_add(U256::from(2u8));
+            let moved_slot = word_slot(&self.sale_slot(U256::from(moved)), 2);
             let mut w2 = self.sload(moved_slot);
             put(&mut w2, 25, 4, u128::from(pos));
             self.sstore(moved_slot, w2);
@@ -1349,26 +1522,26 @@ impl DutchAuction {
         let max128 = U256::from(u128::MAX);
         for amount in [tab, lot] {
             if amount > max128 {
-                return Err(too_large(amount, max128));
+                return Err(too_large(&amount, &max128));
             }
         }
         let liquidation = in_range(liquidation_id, 0, MAX_LIQUIDATION_ID)
-            .ok_or_else(|| too_large(liquidation_id, U256::from(MAX_LIQUIDATION_ID)))?;
+            .ok_or_else(|| too_large(&liquidation_id, &U256::from(MAX_LIQUIDATION_ID)))?;
         let count = core.count();
         if count >= MAX_ACTIVE {
-            return Err(too_large(U256::from(count), U256::from(MAX_ACTIVE)));
+            return Err(too_large(&U256::from(count), &U256::from(MAX_ACTIVE)));
         }
-        let p0 = self.sload(U256::from(slot::PARAMS0));
-        let p1 = self.sload(U256::from(slot::PARAMS1));
-        let p2 = self.sload(U256::from(slot::PARAMS2));
+        let p0 = self.slot_word(slot::PARAMS0);
+        let p1 = self.slot_word(slot::PARAMS1);
+        let p2 = self.slot_word(slot::PARAMS2);
         // buf, tail, maxAge and the curve kind must be set.
         if get(&p0, 0, 8) == 0 || get(&p0, 24, 4) == 0 || get(&p0, 28, 4) == 0 || p1[0] == 0 {
             return Err(fail(NotConfigured::SELECTOR));
         }
         let now = self.now();
         let feed = self.feed(&p0, &p2, now)?;
-        let p3_slot = U256::from(slot::PARAMS3);
-        let mut p3 = self.sload(p3_slot);
+        let p3_slot = slot::PARAMS3;
+        let mut p3 = self.slot_word(p3_slot);
         // Eight bytes: the cast is exact; a u64 id counter cannot be exhausted.
         let id = (get(&p3, 0, 8) as u64).saturating_add(1);
         let mut sale = Sale([[0u8; 32]; 4]);
@@ -1391,33 +1564,43 @@ impl DutchAuction {
         core.set_count(count + 1);
         self.store_core(core, false);
         put(&mut p3, 0, 8, u128::from(id));
-        self.sstore(p3_slot, p3);
+        self.set_slot_word(p3_slot, p3);
 
         // Interactions.
         let solvency = core.solvency();
         let collateral = core.collateral();
-        self.call(
-            solvency,
-            encode(
-                ISolvencyModule::attachCall::SELECTOR,
-                &[liquidation_id, address_word(kicker), tab],
-            ),
-        )?;
+        let mut attach = Words::call(ISolvencyModule::attachCall::SELECTOR, 3);
+        attach.word(&liquidation_id).address(kicker).word(&tab);
+        self.call(solvency, attach)?;
         let house = self.vm().contract_address();
         let before = self.balance_of(collateral, house)?;
-        self.safe_erc20.safe_transfer_from(collateral, kicker, house, lot)?;
+        self.safe_transfer_from(collateral, kicker, house, lot)?;
         let received = self.balance_of(collateral, house)?.saturating_sub(before);
         if received != lot {
             return Err(Error::new(CollateralNotReceived::SELECTOR, &[lot, received]));
         }
         let coin = incentive(tab, &p1, &p2)?;
-        let paid = self.pay_keeper(solvency, liquidation_id, kpr, coin)?;
-        self.emit(
-            Kick::SIGNATURE_HASH,
-            &[sale_id, address_word(usr), address_word(kpr)],
-            &[top, tab, lot, paid],
-        );
+        let paid = self.pay_keeper(solvency, u128::from(liquidation), kpr, coin)?;
+        let mut log = Words::event(Kick::SIGNATURE_HASH, 7);
+        log.word(&sale_id).address(usr).address(kpr);
+        log.word(&top).word(&tab).word(&lot).word(&paid);
+        self.emit(&log, 4);
         Ok(sale_id)
+    }
+
+    /// [`Self::take`] with the callback data borrowed (the dispatcher's entry: no copy).
+    pub(crate) fn take_bytes(
+        &mut self,
+        id: U256,
+        amt: U256,
+        max: U256,
+        who: Address,
+        data: &[u8],
+    ) -> Result<(), Error> {
+        let mut core = self.enter(LEVEL_TAKE, true)?;
+        let result = self.take_inner(&mut core, id, amt, max, who, data);
+        self.leave();
+        result
     }
 
     fn take_inner(
@@ -1429,7 +1612,7 @@ impl DutchAuction {
         who: Address,
         data: &[u8],
     ) -> Result<(), Error> {
-        let sale = self.read_sale(id).ok_or_else(|| not_running(id))?;
+        let sale = self.running_sale(&id)?;
         let (done, price) = sale.status(self.now(), core.unit())?;
         if done {
             return Err(Error::new(NeedsRedo::SELECTOR, &[id]));
@@ -1462,54 +1645,51 @@ impl DutchAuction {
             put(&mut w0, 16, 16, lot_left);
             self.sstore(self.sale_slot(id), w0);
         }
-        let (owe, slice) = (U256::from(owe), U256::from(slice));
-        let (tab_left, lot_left) = (U256::from(tab_left), U256::from(lot_left));
-
         // Interactions: collateral out, flash callback, payment in, leftovers, report.
-        if !slice.is_zero() {
-            self.safe_erc20.safe_transfer(collateral, who, slice)?;
+        if slice != 0 {
+            self.safe_transfer(collateral, who, U256::from(slice))?;
         }
         let sender = self.vm().msg_sender();
         if !data.is_empty() {
-            let call = encode_dynamic(
-                IClipperCallee::clipperCallCall::SELECTOR,
-                &[address_word(sender), owe, slice],
-                data,
-            );
+            // Five head words, then `data` padded: word counts of in-memory data.
+            let words = 5 + data.len().div_ceil(32);
+            let mut call = Words::call(IClipperCallee::clipperCallCall::SELECTOR, words);
+            call.address(sender).uint(owe).uint(slice).bytes(4, data);
             self.call(who, call)?;
         }
-        self.safe_erc20.safe_transfer_from(debt, sender, solvency, owe)?;
-        if tab_left.is_zero() && !lot_left.is_zero() {
-            self.safe_erc20.safe_transfer(collateral, sale.usr(), lot_left)?;
+        self.safe_transfer_from(debt, sender, solvency, U256::from(owe))?;
+        let usr = sale.usr();
+        if tab_left == 0 && lot_left != 0 {
+            self.safe_transfer(collateral, usr, U256::from(lot_left))?;
         }
-        let liquidation = sale.liquidation();
+        let liquidation = sale.get(LIQUIDATION);
         let report = if ended {
-            encode(
-                ISolvencyModule::onAuctionEndCall::SELECTOR,
-                &[liquidation, owe, tab_left, lot_left],
-            )
+            let mut call = Words::call(ISolvencyModule::onAuctionEndCall::SELECTOR, 4);
+            call.uint(liquidation).uint(owe).uint(tab_left).uint(lot_left);
+            call
         } else {
-            encode(ISolvencyModule::onProceedsCall::SELECTOR, &[liquidation, owe])
+            let mut call = Words::call(ISolvencyModule::onProceedsCall::SELECTOR, 2);
+            call.uint(liquidation).uint(owe);
+            call
         };
         self.call(solvency, report)?;
-        self.emit(
-            Take::SIGNATURE_HASH,
-            &[id, address_word(sale.usr())],
-            &[max, price, owe, tab_left, lot_left],
-        );
+        let mut log = Words::event(Take::SIGNATURE_HASH, 7);
+        log.word(&id).address(usr);
+        log.word(&max).word(&price).uint(owe).uint(tab_left).uint(lot_left);
+        self.emit(&log, 3);
         Ok(())
     }
 
     fn redo_inner(&mut self, core: &mut Core, id: U256, kpr: Address) -> Result<(), Error> {
-        let old = self.read_sale(id).ok_or_else(|| not_running(id))?;
+        let old = self.running_sale(&id)?;
         let now = self.now();
         let unit = core.unit();
         if !old.status(now, unit)?.0 {
             return Err(Error::new(CannotReset::SELECTOR, &[id]));
         }
-        let p0 = self.sload(U256::from(slot::PARAMS0));
-        let p1 = self.sload(U256::from(slot::PARAMS1));
-        let p2 = self.sload(U256::from(slot::PARAMS2));
+        let p0 = self.slot_word(slot::PARAMS0);
+        let p1 = self.slot_word(slot::PARAMS1);
+        let p2 = self.slot_word(slot::PARAMS2);
         let feed = self.feed(&p0, &p2, now)?;
         let mut sale = old;
         let top = start(&mut sale, now, feed, &p0, &p1, unit)?;
@@ -1525,34 +1705,32 @@ impl DutchAuction {
         if tab >= dust {
             let (num, den) = feed;
             // `den <= 10^45`, so `den * RAY <= 10^72 < 2^240`.
-            let value = mul_div(lot, num, mul(den, RAY), Rounding::Down)?;
+            let value = scale(&lot, &num, &mul(den, RAY), Rounding::Down)?;
             if value >= dust {
                 let coin = incentive(tab, &p1, &p2)?;
-                paid = self.pay_keeper(core.solvency(), sale.liquidation(), kpr, coin)?;
+                paid = self.pay_keeper(core.solvency(), sale.get(LIQUIDATION), kpr, coin)?;
             }
         }
-        self.emit(
-            Redo::SIGNATURE_HASH,
-            &[id, address_word(sale.usr()), address_word(kpr)],
-            &[top, tab, lot, paid],
-        );
+        let mut log = Words::event(Redo::SIGNATURE_HASH, 7);
+        log.word(&id).address(sale.usr()).address(kpr);
+        log.word(&top).word(&tab).word(&lot).word(&paid);
+        self.emit(&log, 4);
         Ok(())
     }
 
     fn yank_inner(&mut self, core: &mut Core, id: U256) -> Result<(), Error> {
-        let sale = self.read_sale(id).ok_or_else(|| not_running(id))?;
+        let sale = self.running_sale(&id)?;
         self.remove_sale(core, id, &sale);
         let kicker_word =
             self.sload(self.map_slot(U256::from(sale.get(KICKER)), slot::KICKER_ADDRESSES));
         let kicker = get_address(&kicker_word, 12);
-        let lot = U256::from(sale.lot());
-        self.safe_erc20.safe_transfer(core.collateral(), kicker, lot)?;
-        let report = encode(
-            ISolvencyModule::onAuctionEndCall::SELECTOR,
-            &[sale.liquidation(), U256::ZERO, U256::from(sale.tab()), lot],
-        );
+        self.safe_transfer(core.collateral(), kicker, U256::from(sale.lot()))?;
+        let mut report = Words::call(ISolvencyModule::onAuctionEndCall::SELECTOR, 4);
+        report.uint(sale.get(LIQUIDATION)).uint(0).uint(sale.tab()).uint(sale.lot());
         self.call(core.solvency(), report)?;
-        self.emit(Yank::SIGNATURE_HASH, &[], &[id]);
+        let mut log = Words::event(Yank::SIGNATURE_HASH, 1);
+        log.word(&id);
+        self.emit(&log, 1);
         Ok(())
     }
 
@@ -1561,25 +1739,26 @@ impl DutchAuction {
     fn feed(&self, p0: &Word, p2: &Word, now: u64) -> Result<(U256, U256), Error> {
         let oracle = get_address(p2, 0);
         let data =
-            self.static_call(oracle, encode(IPriceFeed::latestRoundDataCall::SELECTOR, &[]))?;
+            self.static_call(oracle, Words::call(IPriceFeed::latestRoundDataCall::SELECTOR, 0))?;
         let (Some(answer), Some(updated_at)) = (word_at(&data, 1), word_at(&data, 3)) else {
             return Err(call_failed(oracle, data));
         };
-        let answer = I256::from_raw(answer);
-        if !answer.is_positive() {
-            return Err(Error::new(InvalidPrice::SELECTOR, &[answer.into_raw()]));
+        // `int256`: zero or the sign bit set is not a price.
+        if answer.is_zero() || answer.bit(255) {
+            return Err(Error::new(InvalidPrice::SELECTOR, &[answer]));
         }
-        let now_word = U256::from(now);
-        let max_age = U256::from(get(p0, 28, 4));
-        // `saturating_sub` is exact: `updated_at <= now_word` where it is evaluated.
-        if updated_at > now_word || now_word.saturating_sub(updated_at) > max_age {
-            return Err(Error::new(StalePrice::SELECTOR, &[updated_at, now_word]));
+        // Fresh: `updatedAt <= now` (so it fits a u64) and `now - updatedAt <= maxAge`, where
+        // `saturating_sub` is exact. `maxAge` is a four-byte field: the cast is exact.
+        let max_age = get(p0, 28, 4) as u64;
+        match as_u64(updated_at) {
+            Some(at) if at <= now && now.saturating_sub(at) <= max_age => {}
+            _ => return Err(Error::new(StalePrice::SELECTOR, &[updated_at, U256::from(now)])),
         }
-        let answer = answer.into_raw();
         // The stored exponent is in -45..=63 (the byte's two's complement).
         let exp = get(p2, 31, 1) as u8 as i8;
         if exp >= 0 {
-            let num = mul_div(answer, pow10(exp.unsigned_abs().into()), U256::from(1u8), Rounding::Down)?;
+            let factor = pow10(exp.unsigned_abs().into());
+            let num = scale(&answer, &factor, &U256::from(1u8), Rounding::Down)?;
             Ok((num, U256::from(1u8)))
         } else {
             Ok((answer, pow10(exp.unsigned_abs().into())))
@@ -1590,30 +1769,29 @@ impl DutchAuction {
     fn pay_keeper(
         &mut self,
         solvency: Address,
-        liquidation: U256,
+        liquidation: u128,
         kpr: Address,
         coin: U256,
     ) -> Result<U256, Error> {
         if coin.is_zero() || kpr.is_zero() {
             return Ok(U256::ZERO);
         }
-        let call = encode(
-            ISolvencyModule::payKeeperCall::SELECTOR,
-            &[liquidation, address_word(kpr), coin],
-        );
+        let mut call = Words::call(ISolvencyModule::payKeeperCall::SELECTOR, 3);
+        call.uint(liquidation).address(kpr).word(&coin);
         let data = self.call(solvency, call)?;
         word_at(&data, 0).ok_or_else(|| call_failed(solvency, data))
     }
 
     fn balance_of(&self, token: Address, account: Address) -> Result<U256, Error> {
-        let call = encode(IBalance::balanceOfCall::SELECTOR, &[address_word(account)]);
+        let mut call = Words::call(IBalance::balanceOfCall::SELECTOR, 1);
+        call.address(account);
         let data = self.static_call(token, call)?;
         word_at(&data, 0).ok_or_else(|| call_failed(token, data))
     }
 
     /// `decimals()` of `target`, which must fit a uint8.
     fn read_decimals(&self, target: Address) -> Result<u8, Error> {
-        let data = self.static_call(target, encode(IPriceFeed::decimalsCall::SELECTOR, &[]))?;
+        let data = self.static_call(target, Words::call(IPriceFeed::decimalsCall::SELECTOR, 0))?;
         match word_at(&data, 0).and_then(as_u64) {
             // At most 255: the cast is exact.
             Some(value) if value <= u64::from(u8::MAX) => Ok(value as u8),
@@ -1622,27 +1800,41 @@ impl DutchAuction {
     }
 
     /// A state-changing call. The storage cache is flushed first, so the callee (and a
-    /// re-entrant call) sees this contract's state, lock included.
-    fn call(&mut self, target: Address, calldata: Vec<u8>) -> Result<Vec<u8>, Error> {
-        // SAFETY: no storage reference is held across the call.
-        unsafe { RawCall::new().flush_storage_cache().call(target, &calldata) }
+    /// re-entrant call) sees this contract's state, lock included. Through
+    /// `gavel_common::erc20::call`, the routine the token transfers use (one copy in the WASM).
+    fn call(&mut self, target: Address, calldata: Words) -> Result<Vec<u8>, Error> {
+        erc20::call(self.vm(), target, &calldata.0, false)
             .map_err(|reason| call_failed(target, reason))
     }
 
-    fn static_call(&self, target: Address, calldata: Vec<u8>) -> Result<Vec<u8>, Error> {
-        // SAFETY: as for `call`; a static call changes no state.
-        unsafe { RawCall::new_static().call(target, &calldata) }
-            .map_err(|reason| call_failed(target, reason))
-    }
-
-    /// Logs an event: `topic0`, the indexed `topics`, then the ABI words of `data`.
-    fn emit(&self, topic0: B256, topics: &[U256], data: &[U256]) {
-        let mut buf = Vec::with_capacity(32 * (1 + topics.len() + data.len()));
-        buf.extend_from_slice(topic0.as_slice());
-        for word in topics.iter().chain(data.iter()) {
-            buf.extend_from_slice(&be(word));
+    /// A static call, without flushing the storage cache (a static callee cannot change state,
+    /// and a re-entrant call is refused): the cached writes stay pending, as gas prefers.
+    fn static_call(&self, target: Address, calldata: Words) -> Result<Vec<u8>, Error> {
+        let calldata = calldata.0;
+        let host = self.vm();
+        let mut return_len = 0usize;
+        // SAFETY: the pointers are valid for the call; no storage reference is held across it.
+        let status = unsafe {
+            host.static_call_contract(
+                target.as_ptr(),
+                calldata.as_ptr(),
+                calldata.len(),
+                u64::MAX,
+                &mut return_len,
+            )
+        };
+        let output = host.read_return_data(0, None);
+        if status == 0 {
+            Ok(output)
+        } else {
+            Err(call_failed(target, output))
         }
-        self.vm().emit_log(&buf, 1 + topics.len());
+    }
+
+    /// Logs an event: `log` holds topic0, the other topics, then the data words; `topics`
+    /// counts the topics (topic0 included).
+    fn emit(&self, log: &Words, topics: usize) {
+        self.vm().emit_log(&log.0, topics);
     }
 }
 
@@ -1657,34 +1849,36 @@ fn start(
     unit: U256,
 ) -> Result<U256, Error> {
     if now > MAX_TIME {
-        return Err(too_large(U256::from(now), U256::from(MAX_TIME)));
+        return Err(too_large(&U256::from(now), &U256::from(MAX_TIME)));
     }
     // `den <= 10^45`: `den * WAD <= 10^63`, no overflow.
     let wad_den = mul(den, WAD);
-    let max_stored = U256::from(u128::MAX);
-    let top_exact = mul_div(num, U256::from(get(p0, 0, 8)), wad_den, Rounding::Up)?;
-    let top_units = mul_div(top_exact, U256::from(1u8), unit, Rounding::Up)?;
-    if top_units > max_stored {
-        return Err(too_large(top_exact, mul(max_stored, unit)));
-    }
+    let top_exact = scale(&num, &U256::from(get(p0, 0, 8)), &wad_den, Rounding::Up)?;
+    let top_units = to_units(&top_exact, &unit)?;
     // `top_units < 2^128` and `unit <= 10^36 < 2^120`.
-    let top = mul(top_units, unit);
-    let floor_price = mul_div(num, U256::from(get(p0, 16, 8)), wad_den, Rounding::Up)?;
-    let cusp_price = mul_div(top, U256::from(get(p0, 8, 8)), WAD, Rounding::Up)?;
+    let top = in_ray(top_units, &unit);
+    let floor_price = scale(&num, &U256::from(get(p0, 16, 8)), &wad_den, Rounding::Up)?;
+    let cusp_price = scale(&top, &U256::from(get(p0, 8, 8)), &WAD, Rounding::Up)?;
     let min_exact = gavel_math::max(checked_add(floor_price, U256::from(1u8))?, cusp_price);
-    let min_units = mul_div(min_exact, U256::from(1u8), unit, Rounding::Up)?;
-    if min_units > max_stored {
-        return Err(too_large(min_exact, mul(max_stored, unit)));
-    }
+    let min_units = to_units(&min_exact, &unit)?;
     sale.set(TIC, u128::from(now));
-    sale.set(TOP, low128(top_units));
-    sale.set(MIN_PRICE, low128(min_units));
+    sale.set(TOP, top_units);
+    sale.set(MIN_PRICE, min_units);
     sale.set(KIND, get(p1, 0, 1));
     sale.set(CUT, get(p1, 1, 8));
     sale.set(PERIOD, get(p1, 9, 4));
     sale.set(TAIL, get(p0, 24, 4));
     sale.set(DUST, get(p1, 13, 11));
     Ok(top)
+}
+
+/// `price` (RAY) in whole price units `unit`, rounded up, as stored (`< 2^128`); beyond,
+/// `ValueTooLarge(price, (2^128 - 1) * unit)`.
+#[inline(never)]
+fn to_units(price: &U256, unit: &U256) -> Result<u128, Error> {
+    let units = scale(price, &U256::from(1u8), unit, Rounding::Up)?;
+    // `unit <= 10^36 < 2^120`: the bound's product does not overflow.
+    as_u128(units).ok_or_else(|| too_large(price, &in_ray(u128::MAX, unit)))
 }
 
 /// What a take of up to `amt` at `price` (RAY) buys from a sale with `tab`, `lot` and `dust`:
@@ -1709,10 +1903,10 @@ fn purchase(
     price: U256,
 ) -> Result<(u128, u128), Error> {
     let mut slice = if amt < U256::from(lot) { low128(amt) } else { lot };
-    let full = mul_div(U256::from(slice), price, RAY, Rounding::Up)?;
+    let full = scale(&U256::from(slice), &price, &RAY, Rounding::Up)?;
     let mut owe = tab;
     if full > U256::from(tab) {
-        slice = gavel_math::to_u128(mul_div(U256::from(tab), RAY, price, Rounding::Down)?)?;
+        slice = gavel_math::to_u128(scale(&U256::from(tab), &RAY, &price, Rounding::Down)?)?;
     } else {
         // `full <= tab < 2^128`: exact.
         owe = low128(full);
@@ -1723,7 +1917,7 @@ fn purchase(
             }
             // `tab > dust`: exact.
             owe = tab.saturating_sub(dust);
-            slice = gavel_math::to_u128(mul_div(U256::from(owe), RAY, price, Rounding::Down)?)?;
+            slice = gavel_math::to_u128(scale(&U256::from(owe), &RAY, &price, Rounding::Down)?)?;
         }
     }
     if owe == 0 {
@@ -1736,36 +1930,13 @@ fn purchase(
 fn incentive(tab: U256, p1: &Word, p2: &Word) -> Result<U256, Error> {
     let chip = U256::from(get(p1, 24, 8));
     let tip = U256::from(get(p2, 20, 11));
-    Ok(checked_add(tip, mul_div(tab, chip, WAD, Rounding::Down)?)?)
+    Ok(checked_add(tip, scale(&tab, &chip, &WAD, Rounding::Down)?)?)
 }
 
 /// The low 128 bits of `x`.
 fn low128(x: U256) -> u128 {
     let [a, b, _, _] = x.into_limbs();
     u128::from(a) | (u128::from(b) << 64)
-}
-
-/// ABI call data (or revert data): `selector` followed by static words.
-fn encode(selector: [u8; 4], words: &[U256]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(4 + 32 * words.len());
-    out.extend_from_slice(&selector);
-    for word in words {
-        out.extend_from_slice(&be(word));
-    }
-    out
-}
-
-/// ABI call data (or revert data) whose last argument is `bytes`: `selector`, the static
-/// `words`, the offset of `tail`, its length, and `tail` padded to whole words.
-fn encode_dynamic(selector: [u8; 4], words: &[U256], tail: &[u8]) -> Vec<u8> {
-    // Word counts and lengths of in-memory data: far from overflowing.
-    let head = 32 * (words.len() + 1);
-    let mut out = encode(selector, words);
-    out.extend_from_slice(&be(&U256::from(head)));
-    out.extend_from_slice(&be(&U256::from(tail.len())));
-    out.extend_from_slice(tail);
-    out.resize(out.len() + (32 - tail.len() % 32) % 32, 0);
-    out
 }
 
 /// Word `index` of ABI data, if present.
@@ -1778,6 +1949,94 @@ fn word_at(data: &[u8], index: usize) -> Option<U256> {
 fn word_at_byte(data: &[u8], start: usize) -> Option<U256> {
     let bytes: &Word = data.get(start..start.checked_add(32)?)?.try_into().ok()?;
     Some(word_of(bytes))
+}
+
+/// ABI data under construction, a word at a time.
+pub(crate) struct Words(pub(crate) Vec<u8>);
+
+impl Words {
+    /// Room for `words` words.
+    pub(crate) fn new(words: usize) -> Self {
+        Words(Vec::with_capacity(32 * words))
+    }
+
+    /// Call data (or revert data): `selector`, then room for `words` words.
+    fn call(selector: [u8; 4], words: usize) -> Self {
+        let mut out = Words(Vec::with_capacity(4 + 32 * words));
+        out.0.extend_from_slice(&selector);
+        out
+    }
+
+    /// A log: `topic0`, then room for `words` more words (topics, then data).
+    fn event(topic0: B256, words: usize) -> Self {
+        let mut out = Words::new(1 + words);
+        out.raw(&topic0.0);
+        out
+    }
+
+    /// Appends a word given as 32 bytes.
+    fn raw(&mut self, word: &Word) -> &mut Self {
+        self.0.extend_from_slice(word);
+        self
+    }
+
+    /// Appends the last, dynamic `bytes` argument of call data with `head` static words
+    /// (this one's offset included): its offset, its length and `tail` padded to whole words.
+    fn bytes(&mut self, head: usize, tail: &[u8]) -> &mut Self {
+        // Word counts and lengths of in-memory data: far from overflowing.
+        self.uint(32 * head as u128).uint(tail.len() as u128);
+        self.0.extend_from_slice(tail);
+        // `padding < 32`: the slice always exists.
+        let padding = (32 - tail.len() % 32) % 32;
+        self.0.extend_from_slice([0u8; 32].get(..padding).unwrap_or_default());
+        self
+    }
+
+    /// Appends `words` zero words.
+    fn zeros(&mut self, words: usize) {
+        for _ in 0..words {
+            self.0.extend_from_slice(&[0u8; 32]);
+        }
+    }
+
+    /// Appends `value` as a word.
+    #[inline(never)]
+    pub(crate) fn uint(&mut self, value: u128) -> &mut Self {
+        let at = self.0.len();
+        self.zeros(1);
+        put(&mut self.0, at + 16, 16, value);
+        self
+    }
+
+    /// Appends `value`.
+    #[inline(never)]
+    pub(crate) fn word(&mut self, value: &U256) -> &mut Self {
+        self.0.extend_from_slice(&be(value));
+        self
+    }
+
+    /// Appends `account` as a word.
+    #[inline(never)]
+    pub(crate) fn address(&mut self, account: Address) -> &mut Self {
+        let at = self.0.len();
+        self.zeros(1);
+        put_address(&mut self.0, at + 12, account);
+        self
+    }
+}
+
+/// Return data read back word by word (missing words read as zero), for the `#[public]` views
+/// that wrap the dispatcher's encoders.
+struct Returned(Vec<u8>);
+
+impl Returned {
+    fn word(&self, index: usize) -> U256 {
+        word_at(&self.0, index).unwrap_or_default()
+    }
+
+    fn address(&self, index: usize) -> Address {
+        get_address(&be(&self.word(index)), 12)
+    }
 }
 
 /// Prints the Solidity interface of the contract (functions and errors from the SDK, events

@@ -13,6 +13,8 @@ use gavel_common::clock;
 use mock_erc20::MockERC20;
 use mock_oracle::MockOracle;
 use motsu::prelude::*;
+// OpenZeppelin's own declarations, to check that the in-crate admin and token helper keep them.
+use openzeppelin_stylus::{access::ownable, token::erc20::utils::safe_erc20};
 use solvency_module::SolvencyModule;
 use stylus_sdk::{
     abi::Bytes,

@@ -45,8 +45,8 @@
 //!
 //! # Bounds
 //!
-//! All arithmetic is in 256 bits (products are not widened; quotients come from the crate's
-//! compact long division, [`div_rem`]), and every sum and product is checked: outside the
+//! All arithmetic is in 256 bits (products are not widened; quotients come from a compact
+//! binary long division, [`div_rem`]), and every sum and product is checked: outside the
 //! bounds below a function returns [`MathError::Overflow`], never a wrong result. Within them
 //! nothing overflows:
 //!
@@ -61,17 +61,57 @@
 //!
 //! # Cost
 //!
-//! [`clear`] heap-sorts the bids in place (no allocation, small code) and then evaluates `S`
+//! [`clear`] heap-sorts the bids in place (no recursion, small code) and then evaluates `S`
 //! once per distinct price from the top until it finds `p*`: `O(n log n + d k)` for `n` bids,
-//! `d` distinct prices and `k` kicks, plus one 256-bit division per winning bid.
+//! `d` distinct prices and `k` kicks, plus one 256-bit division per winning bid (two per
+//! marginal bid). Its only allocations are two vectors of the marginal bids' amounts and
+//! shares; [`allocate`] allocates a few vectors of one word per kick. The rounding rule is one
+//! function (`apportion`, largest-remainder) for the margin, the kicks' collateral and their
+//! premium, which keeps the WASM small.
+
+// The shares of the margin and of the kicks are built in vectors (`no_std` crate).
+extern crate alloc;
+
+use alloc::vec::Vec;
 
 #[cfg(test)]
 use crate::division::undigits;
-use crate::{checked_mul, MathError, RAY, U256};
+use crate::{MathError, RAY, U256};
 
-/// `(a / b, a % b)`, exact; fails with [`MathError::DivisionByZero`] if `b == 0`. The crate's
-/// compact long division ([`crate::div_rem`]), re-exported here for the batch auction house.
-pub use crate::div_rem;
+/// `(a / b, a % b)`, exact; fails with [`MathError::DivisionByZero`] if `b == 0`.
+///
+/// Binary long division, one bit of `a` per step from its highest set bit: the smallest code
+/// there is (the crate's Knuth division, [`crate::div_rem`], is about 2 KB of WASM), at a few
+/// thousand WASM instructions per division (tens of gas on Stylus; the clearing makes one or
+/// two per bid). Every division of the clearing and of the batch auction house is this one.
+#[inline(never)]
+pub fn div_rem(a: U256, b: U256) -> Result<(U256, U256), MathError> {
+    if b.is_zero() {
+        return Err(MathError::DivisionByZero);
+    }
+    let mut quotient = U256::ZERO;
+    let mut remainder = U256::ZERO;
+    let mut bit = a.bit_len();
+    while bit > 0 {
+        bit = bit.saturating_sub(1);
+        // Invariant: `remainder < b`. Doubling it and bringing down the next bit of `a` gives
+        // `2 * remainder + 1 < 2 * b`, which may reach 2^256: `carry` is that lost top bit.
+        let carry = remainder.bit(255);
+        // The top bit shifted out is `carry`, kept above.
+        #[allow(clippy::arithmetic_side_effects)]
+        {
+            remainder <<= 1usize;
+        }
+        remainder.set_bit(0, a.bit(bit));
+        if carry || remainder >= b {
+            // The true value is at most `2 * b - 1`, so one subtraction brings it below `b`;
+            // with `carry` it wraps back from above 2^256, which is exact modulo 2^256.
+            remainder = remainder.wrapping_sub(b);
+            quotient.set_bit(bit, true);
+        }
+    }
+    Ok((quotient, remainder))
+}
 
 /// One revealed bid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,45 +167,95 @@ pub struct Clearing {
 ///
 /// Fails with [`MathError::DivisionByZero`] if `price == 0`.
 pub fn needed(kick: &Kick, price: U256) -> Result<U256, MathError> {
-    Ok(crate::min(kick.lot, mul_div_up(kick.tab, RAY, price)?))
+    Ok(crate::min(kick.lot, mul_div_up(&kick.tab, &RAY, &price)?))
 }
 
 /// Total supply `S(price) = Σ needed(kick, price)`.
 pub fn supply(kicks: &[Kick], price: U256) -> Result<U256, MathError> {
     let mut total = U256::ZERO;
     for kick in kicks {
-        total = add(total, needed(kick, price)?)?;
+        total = add(&total, &needed(kick, price)?)?;
     }
     Ok(total)
 }
 
 /// What a winning fill pays: `ceil(fill * price / RAY)`.
 pub fn payment(fill: U256, price: U256) -> Result<U256, MathError> {
-    mul_div_up(fill, price, RAY)
+    mul_div_up(&fill, &price, &RAY)
+}
+
+/// One, the unit handed out by the rounding rules.
+const ONE: U256 = U256::from_limbs([1, 0, 0, 0]);
+
+// The helpers below take their numbers by reference and stay out of line: every inlined
+// 256-bit operation, and every copy of a 256-bit argument, costs WASM bytes.
+
+/// `(a * b mod 2^256, whether a * b >= 2^256)`: schoolbook multiplication on 64-bit limbs
+/// with the loops kept (ruint's multiplication is unrolled, about 1 KB of WASM per copy). The
+/// clearing and the batch auction house multiply only through this.
+#[inline(never)]
+pub fn overflowing_mul(a: &U256, b: &U256) -> (U256, bool) {
+    let (x, y) = (a.as_limbs(), b.as_limbs());
+    let mut out = [0u64; 4];
+    let mut overflow = false;
+    for (i, xi) in x.iter().enumerate() {
+        let mut carry = 0u128;
+        for (j, yj) in y.iter().enumerate() {
+            // `xi * yj + carry + limb <= (2^64 - 1)^2 + 2 * (2^64 - 1) = 2^128 - 1`: no wrap.
+            let product = u128::from(*xi).wrapping_mul(u128::from(*yj)).wrapping_add(carry);
+            // `i + j <= 6`.
+            match out.get_mut(i.wrapping_add(j)) {
+                Some(limb) => {
+                    let sum = product.wrapping_add(u128::from(*limb));
+                    // The low and the high 64 bits of `sum`.
+                    *limb = sum as u64;
+                    carry = sum >> 64;
+                }
+                None => {
+                    // A term at 2^256 or above.
+                    overflow |= product != 0;
+                    carry = 0;
+                }
+            }
+        }
+        overflow |= carry != 0;
+    }
+    (U256::from_limbs(out), overflow)
+}
+
+/// `a * b`, or `Overflow` if it does not fit 256 bits ([`overflowing_mul`]).
+pub fn mul(a: &U256, b: &U256) -> Result<U256, MathError> {
+    match overflowing_mul(a, b) {
+        (product, false) => Ok(product),
+        (_, true) => Err(MathError::Overflow),
+    }
 }
 
 /// `(floor(a * b / d), remainder != 0)`; the product must fit 256 bits (else `Overflow`).
-fn mul_div_rem(a: U256, b: U256, d: U256) -> Result<(U256, bool), MathError> {
-    let (quotient, remainder) = div_rem(checked_mul(a, b)?, d)?;
+#[inline(never)]
+fn mul_div_rem(a: &U256, b: &U256, d: &U256) -> Result<(U256, bool), MathError> {
+    let (quotient, remainder) = div_rem(mul(a, b)?, *d)?;
     Ok((quotient, !remainder.is_zero()))
 }
 
-/// `a + b`, or `Overflow` (out of line: each inlined 256-bit addition costs WASM bytes).
+/// `a + b`, or `Overflow` (the batch auction house adds through this too).
 #[inline(never)]
-fn add(a: U256, b: U256) -> Result<U256, MathError> {
-    a.checked_add(b).ok_or(MathError::Overflow)
+pub fn add(a: &U256, b: &U256) -> Result<U256, MathError> {
+    a.checked_add(*b).ok_or(MathError::Overflow)
 }
 
-/// `a - b`, or `Underflow`.
+/// `a - b`, or `Underflow` (the batch auction house subtracts through this too).
 #[inline(never)]
-fn sub(a: U256, b: U256) -> Result<U256, MathError> {
-    a.checked_sub(b).ok_or(MathError::Underflow)
+pub fn sub(a: &U256, b: &U256) -> Result<U256, MathError> {
+    a.checked_sub(*b).ok_or(MathError::Underflow)
 }
 
-/// `ceil(a * b / d)`; the product must fit 256 bits (else `Overflow`).
-fn mul_div_up(a: U256, b: U256, d: U256) -> Result<U256, MathError> {
+/// `ceil(a * b / d)`; the product must fit 256 bits (else `Overflow`), `d` must not be zero
+/// (else `DivisionByZero`).
+#[inline(never)]
+pub fn mul_div_up(a: &U256, b: &U256, d: &U256) -> Result<U256, MathError> {
     match mul_div_rem(a, b, d)? {
-        (quotient, true) => add(quotient, U256::from(1u8)),
+        (quotient, true) => add(&quotient, &ONE),
         (quotient, false) => Ok(quotient),
     }
 }
@@ -182,9 +272,9 @@ pub fn fill(clearing: &Clearing, bid: &Bid) -> Result<U256, MathError> {
     if bid.price > price {
         return Ok(bid.amount);
     }
-    let (share, inexact) = mul_div_rem(bid.amount, clearing.margin_num, clearing.margin_den)?;
+    let (share, inexact) = mul_div_rem(&bid.amount, &clearing.margin_num, &clearing.margin_den)?;
     if inexact && u64::from(bid.index) < clearing.cutoff {
-        return add(share, U256::from(1u8));
+        return add(&share, &ONE);
     }
     Ok(share)
 }
@@ -195,6 +285,7 @@ fn after(a: &Bid, b: &Bid) -> bool {
 }
 
 /// Heap sort into descending price, then ascending index (in place, no recursion).
+#[inline(never)]
 fn sort(bids: &mut [Bid]) {
     let len = bids.len();
     let mut start = len >> 1;
@@ -246,17 +337,19 @@ fn sift_down(bids: &mut [Bid], mut root: usize, end: usize) {
 /// The result does not depend on the order in which `bids` are given.
 pub fn clear(bids: &mut [Bid], kicks: &[Kick], reserve: U256) -> Result<Clearing, MathError> {
     sort(bids);
-    let floor = crate::max(reserve, U256::from(1u8));
+    let floor = crate::max(reserve, ONE);
     let valid_count = bids.iter().take_while(|bid| bid.price >= floor).count();
     let valid = bids.get(..valid_count).unwrap_or(&[]);
 
-    // Walk the groups of equal price from the top; `above` = D(above the group).
+    // Walk the groups of equal price from the top; `above` = D(above the group). The walk
+    // stops at the marginal group: the first with D >= S, else the last (lowest) one.
     let mut above = U256::ZERO;
     let mut start = 0usize;
-    // (start, end, price, Σ amounts) of the marginal group, and the collateral it shares.
-    let mut margin: Option<(usize, usize, U256, U256, U256)> = None;
-    let mut last: Option<(usize, usize, U256, U256)> = None;
-    while let Some(first) = valid.get(start) {
+    let (end, price, num, den) = loop {
+        let Some(first) = valid.get(start) else {
+            // No valid bid.
+            return Ok(Clearing::default());
+        };
         let price = first.price;
         let mut end = start;
         let mut at = U256::ZERO;
@@ -264,61 +357,41 @@ pub fn clear(bids: &mut [Bid], kicks: &[Kick], reserve: U256) -> Result<Clearing
             if bid.price != price {
                 break;
             }
-            at = add(at, bid.amount)?;
+            at = add(&at, &bid.amount)?;
             end = end.saturating_add(1);
         }
-        let demand = add(above, at)?;
+        let demand = add(&above, &at)?;
         let needed_here = supply(kicks, price)?;
         if demand >= needed_here {
             // `above < needed_here` (see the module docs), except with no supply at all.
-            let share = needed_here.saturating_sub(above);
-            margin = Some((start, end, price, share, at));
-            break;
+            break (end, price, needed_here.saturating_sub(above), at);
         }
-        last = Some((start, end, price, at));
+        if end >= valid_count {
+            // Demand short everywhere: every valid bid fills at the lowest valid price.
+            break (end, price, at, at);
+        }
         above = demand;
         start = end;
-    }
-    let (start, end, price, num, den) = match (margin, last) {
-        (Some(found), _) => found,
-        // Demand short everywhere: every valid bid fills at the lowest valid price.
-        (None, Some((start, end, price, at))) => {
-            above = sub(above, at)?;
-            (start, end, price, at, at)
-        }
-        (None, None) => return Ok(Clearing::default()),
     };
 
-    // Bids above the margin fill completely.
-    let mut paid = U256::ZERO;
-    for bid in valid.get(..start).unwrap_or(&[]) {
-        paid = add(paid, payment(bid.amount, price)?)?;
-    }
     // The margin: floors first, then one unit each to the first bids (by index) with a
     // remainder until the floors add up to `num` exactly.
     let group = valid.get(start..end).unwrap_or(&[]);
-    let mut floors = U256::ZERO;
-    for bid in group {
-        floors = add(floors, mul_div_rem(bid.amount, num, den)?.0)?;
+    let amounts: Vec<U256> = group.iter().map(|bid| bid.amount).collect();
+    let (shares, last_extra) = apportion(&num, &den, &amounts)?;
+    // `u32 + 1` always fits a `u64`.
+    let cutoff = last_extra
+        .and_then(|i| group.get(i))
+        .map_or(0, |bid| u64::from(bid.index).saturating_add(1));
+    // Bids above the margin fill completely; every winner pays for its fill.
+    let mut paid = U256::ZERO;
+    for bid in valid.get(..start).unwrap_or(&[]) {
+        paid = add(&paid, &mul_div_up(&bid.amount, &price, &RAY)?)?;
     }
-    let mut extra = sub(num, floors)?;
-    let mut cutoff = 0u64;
-    for bid in group {
-        let (mut share, inexact) = mul_div_rem(bid.amount, num, den)?;
-        if inexact && !extra.is_zero() {
-            share = add(share, U256::from(1u8))?;
-            extra = sub(extra, U256::from(1u8))?;
-            // `u32 + 1` always fits a `u64`.
-            cutoff = u64::from(bid.index).saturating_add(1);
-        }
-        paid = add(paid, payment(share, price)?)?;
+    for share in &shares {
+        paid = add(&paid, &mul_div_up(share, &price, &RAY)?)?;
     }
-    // `extra` is now zero: the number of inexact marginal bids exceeds the units floored
-    // away. Anything else would be a bug; report it rather than over- or under-allocate.
-    if !extra.is_zero() {
-        return Err(MathError::Underflow);
-    }
-    let sold = add(above, num)?;
+    let sold = add(&above, &num)?;
     if sold.is_zero() {
         return Ok(Clearing::default());
     }
@@ -341,61 +414,77 @@ pub fn allocate(clearing: &Clearing, kicks: &mut [Kick]) -> Result<(), MathError
             Err(MathError::DivisionByZero)
         };
     }
-    // Collateral, pro rata to what each kick needs at p* (the weights go in `raised` first).
+    // Collateral, pro rata to what each kick needs at p*.
+    let mut needs = Vec::with_capacity(kicks.len());
     let mut total = U256::ZERO;
-    for kick in kicks.iter_mut() {
-        kick.raised = needed(kick, price)?;
-        total = add(total, kick.raised)?;
+    for kick in kicks.iter() {
+        let need = needed(kick, price)?;
+        total = add(&total, &need)?;
+        needs.push(need);
     }
     if clearing.sold > total {
         return Err(MathError::Overflow);
     }
-    split(clearing.sold, total, kicks, false)?;
+    let sold = split(&clearing.sold, &total, &needs)?;
     // Debt: each kick's own proceeds rounded down, then the premium pro rata to `sold`.
     let mut base = U256::ZERO;
-    for kick in kicks.iter_mut() {
-        kick.raised = mul_div_rem(kick.sold, price, RAY)?.0;
-        base = add(base, kick.raised)?;
+    for (kick, part) in kicks.iter_mut().zip(&sold) {
+        kick.sold = *part;
+        kick.raised = mul_div_rem(part, &price, &RAY)?.0;
+        base = add(&base, &kick.raised)?;
     }
-    split(sub(clearing.paid, base)?, clearing.sold, kicks, true)
+    let premium = split(&sub(&clearing.paid, &base)?, &clearing.sold, &sold)?;
+    for (kick, extra) in kicks.iter_mut().zip(&premium) {
+        kick.raised = add(&kick.raised, extra)?;
+    }
+    Ok(())
 }
 
-/// Hands `amount` out among `kicks` in proportion to a weight (`whole` = Σ weights):
-/// `floor(amount * weight_i / whole)` each, plus one unit for the first kicks (in order) whose
-/// share had a remainder, until the shares add up to `amount` exactly. The exact shares add up
-/// to `amount`, each floor loses less than one unit and only inexact shares lose anything, so
-/// the units to hand out are fewer than the inexact shares and the loop ends with nothing
-/// left. When `amount <= whole`, every share is at most its weight.
-///
-/// `premium == false`: the weight is `raised` (holding `needed`) and the share becomes `sold`.
-/// `premium == true`: the weight is `sold` and the share is added to `raised`.
-fn split(amount: U256, whole: U256, kicks: &mut [Kick], premium: bool) -> Result<(), MathError> {
+/// [`apportion`] among kicks: `amount` in proportion to `weights` (Σ = `whole`). When `whole`
+/// is zero there is nothing to hand out (`DivisionByZero` if `amount` is not zero either): no
+/// shares are returned, and the kicks keep the zeros [`allocate`] starts them with.
+fn split(amount: &U256, whole: &U256, weights: &[U256]) -> Result<Vec<U256>, MathError> {
     if whole.is_zero() {
-        return if amount.is_zero() { Ok(()) } else { Err(MathError::DivisionByZero) };
+        return if amount.is_zero() { Ok(Vec::new()) } else { Err(MathError::DivisionByZero) };
     }
-    let weight = |kick: &Kick| if premium { kick.sold } else { kick.raised };
+    Ok(apportion(amount, whole, weights)?.0)
+}
+
+/// Hands `amount` out in proportion to `weights` (`whole` = Σ weights): `floor(amount *
+/// weight_i / whole)` each, plus one unit for the first shares (in order) that had a
+/// remainder, until the shares add up to `amount` exactly (largest-remainder rounding).
+/// Returns the shares and the position of the last share that got a unit.
+///
+/// The exact shares add up to `amount`, each floor loses less than one unit and only inexact
+/// shares lose anything, so the units to hand out are fewer than the inexact shares and the
+/// loop ends with nothing left (anything else would be a bug: `Underflow`, rather than over-
+/// or under-allocating). When `amount <= whole`, every share is at most its weight.
+#[inline(never)]
+fn apportion(
+    amount: &U256,
+    whole: &U256,
+    weights: &[U256],
+) -> Result<(Vec<U256>, Option<usize>), MathError> {
     let mut floors = U256::ZERO;
-    for kick in kicks.iter() {
-        floors = add(floors, mul_div_rem(amount, weight(kick), whole)?.0)?;
+    for weight in weights {
+        floors = add(&floors, &mul_div_rem(amount, weight, whole)?.0)?;
     }
-    let mut extra = sub(amount, floors)?;
-    for kick in kicks.iter_mut() {
-        let (mut share, inexact) = mul_div_rem(amount, weight(kick), whole)?;
+    let mut extra = sub(amount, &floors)?;
+    let mut shares = Vec::with_capacity(weights.len());
+    let mut last = None;
+    for (i, weight) in weights.iter().enumerate() {
+        let (mut share, inexact) = mul_div_rem(amount, weight, whole)?;
         if inexact && !extra.is_zero() {
-            share = add(share, U256::from(1u8))?;
-            extra = sub(extra, U256::from(1u8))?;
+            share = add(&share, &ONE)?;
+            extra = sub(&extra, &ONE)?;
+            last = Some(i);
         }
-        if premium {
-            kick.raised = add(kick.raised, share)?;
-        } else {
-            kick.sold = share;
-        }
+        shares.push(share);
     }
-    if extra.is_zero() {
-        Ok(())
-    } else {
-        Err(MathError::Underflow)
+    if !extra.is_zero() {
+        return Err(MathError::Underflow);
     }
+    Ok((shares, last))
 }
 
 #[cfg(test)]
@@ -718,6 +807,63 @@ mod tests {
             }
             undigits(&out)
         })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(5_000))]
+
+        #[test]
+        fn overflowing_mul_matches_ruint(a in stress_u256(), b in stress_u256()) {
+            prop_assert_eq!(overflowing_mul(&a, &b), a.overflowing_mul(b));
+            prop_assert_eq!(mul(&a, &b), a.checked_mul(b).ok_or(MathError::Overflow));
+        }
+    }
+
+    #[test]
+    fn public_helpers_round_and_check() {
+        assert_eq!(mul_div_up(&u(7), &u(3), &u(2)), Ok(u(11)));
+        assert_eq!(mul_div_up(&u(8), &u(3), &u(2)), Ok(u(12)));
+        assert_eq!(mul_div_up(&u(1), &u(1), &U256::ZERO), Err(MathError::DivisionByZero));
+        assert_eq!(mul_div_up(&U256::MAX, &u(2), &u(2)), Err(MathError::Overflow));
+        assert_eq!(add(&U256::MAX, &u(1)), Err(MathError::Overflow));
+        assert_eq!(add(&u(2), &u(3)), Ok(u(5)));
+        assert_eq!(sub(&u(2), &u(3)), Err(MathError::Underflow));
+        assert_eq!(sub(&u(3), &u(2)), Ok(u(1)));
+        assert_eq!(mul(&U256::MAX, &u(2)), Err(MathError::Overflow));
+    }
+
+    #[test]
+    fn kicks_that_need_nothing_get_nothing() {
+        // Kicks with nothing to sell: Σ needed is zero, so nothing can be split among them.
+        let kicks = [Kick::new(u(5), U256::ZERO), Kick::new(u(7), U256::ZERO)];
+        let price = ray_price(2, 1);
+        let mut k = kicks.to_vec();
+        let nothing = Clearing { price, ..Clearing::default() };
+        assert_eq!(allocate(&nothing, &mut k), Ok(()));
+        assert!(k.iter().all(|kick| kick.sold.is_zero() && kick.raised.is_zero()));
+        let paid = Clearing { price, paid: u(1), ..Clearing::default() };
+        assert_eq!(allocate(&paid, &mut k), Err(MathError::DivisionByZero));
+        let sold = Clearing { price, sold: u(1), ..Clearing::default() };
+        assert_eq!(allocate(&sold, &mut k), Err(MathError::Overflow));
+    }
+
+    #[test]
+    fn overflowing_mul_edge_cases() {
+        let cases = [
+            (U256::MAX, U256::MAX),
+            (U256::MAX, u(1)),
+            (U256::MAX, u(2)),
+            (U256::from(1u8) << 128usize, U256::from(1u8) << 128usize),
+            (U256::from(1u8) << 128usize, (U256::from(1u8) << 128usize) - u(1)),
+            (U256::from(1u8) << 255usize, u(2)),
+            (u(u128::MAX), u(u128::MAX)),
+            (RAY, RAY),
+            (U256::ZERO, U256::MAX),
+        ];
+        for (a, b) in cases {
+            assert_eq!(overflowing_mul(&a, &b), a.overflowing_mul(b), "{a} * {b}");
+            assert_eq!(overflowing_mul(&b, &a), b.overflowing_mul(a), "{b} * {a}");
+        }
     }
 
     #[test]

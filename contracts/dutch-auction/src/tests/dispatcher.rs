@@ -151,8 +151,16 @@ fn script() -> Vec<Step> {
     bad_offset[4 + 4 * 32 + 31] = 0xff;
     let mut bad_length = good_take.clone();
     bad_length[4 + 5 * 32 + 30] = 0x10;
+    let mut dirty_who = good_take.clone();
+    dirty_who[4 + 3 * 32 + 11] = 1;
     let mut short = good_take;
     short.truncate(4 + 4 * 32);
+    let kick = kickCall { liquidation_id: U256::from(2), tab: e18(1), lot: e18(1), usr: USR, kpr: KPR }.abi_encode();
+    let mut dirty_kpr = kick.clone();
+    dirty_kpr[4 + 4 * 32] = 1;
+    let mut dirty_usr = kick.clone();
+    dirty_usr[4 + 3 * 32 + 5] = 1;
+    let short_kick = kick[..kick.len() - 1].to_vec();
     steps.extend([
         call(vec![]),
         call(vec![0x12, 0x34]),
@@ -161,6 +169,10 @@ fn script() -> Vec<Step> {
         call(bad_offset),
         call(bad_length),
         call(short),
+        call(dirty_who),
+        call(dirty_kpr),
+        call(dirty_usr),
+        call(short_kick),
         call(kicksCall {}.abi_encode()[..3].to_vec()),
         call(yankCall { id: U256::from(1) }.abi_encode()[..20].to_vec()),
     ]);
@@ -307,4 +319,25 @@ fn a_bool_other_than_zero_or_one_is_rejected() {
     data[4 + 63] = 0;
     data[4 + 40] = 1;
     assert_eq!(w.house.sender(ADMIN).dispatch(&data).motsu_res(), Err(Vec::new()));
+}
+
+/// The dispatcher's constructor guard uses the SDK's flag (same slot, same byte): each sees
+/// what the other wrote, and a second constructor call reverts with empty data.
+#[motsu::test]
+fn the_constructor_guard_is_the_sdks() {
+    use stylus_sdk::stylus_core::host::ConstructorGuard;
+    let w = deploy(Setup::default());
+    let mut ctor = stylus_sdk::abi::CONSTRUCTOR_SELECTOR.to_be_bytes().to_vec();
+    for account in [ADMIN, w.gem.address(), w.dai.address(), w.oracle.address(), w.solvency.address()] {
+        ctor.extend_from_slice(&address_word(account).to_be_bytes::<32>());
+    }
+    let house = Contract::<DutchAuction>::new();
+    assert_eq!(house.sender(ADMIN).dispatch(&ctor).motsu_res(), Ok(Vec::new()));
+    assert_eq!(house.sender(ADMIN).owner(), ADMIN);
+    assert_eq!(house.sender(ADMIN).check_constructor_slot(), Err(Vec::new()));
+    assert_eq!(house.sender(ADMIN).dispatch(&ctor).motsu_res(), Err(Vec::new()));
+    let other = Contract::<DutchAuction>::new();
+    assert_eq!(other.sender(ADMIN).check_constructor_slot(), Ok(()));
+    assert_eq!(other.sender(ADMIN).constructor_once(), Err(Vec::new()));
+    assert_eq!(other.sender(ADMIN).dispatch(&ctor).motsu_res(), Err(Vec::new()));
 }

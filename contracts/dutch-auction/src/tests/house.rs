@@ -589,6 +589,17 @@ fn a_stale_or_broken_oracle_blocks_kick_and_redo_but_not_take() {
         let err = w.house.sender(ENGINE).kick(liquidation, e18(1), e18(1), USR, KPR).motsu_unwrap_err();
         assert!(is(&err, InvalidPrice { answer: int(answer) }));
     }
+    // Boundaries: the most negative answer; a date beyond 64 bits; exactly `maxAge` old is
+    // still fresh.
+    w.oracle.sender(ADMIN).set_answer(I256::MIN, U256::from(T0 + 3_601)).unwrap();
+    let err = w.house.sender(KEEPER).redo(id, KPR).motsu_unwrap_err();
+    assert!(is(&err, InvalidPrice { answer: I256::MIN }));
+    let far = U256::from(u64::MAX) + U256::from(1);
+    w.oracle.sender(ADMIN).set_answer(int(2_000_0000_0000), far).unwrap();
+    let err = w.house.sender(KEEPER).redo(id, KPR).motsu_unwrap_err();
+    assert!(is(&err, StalePrice { updatedAt: far, now: U256::from(T0 + 3_601) }));
+    w.oracle.sender(ADMIN).set_answer(int(2_000_0000_0000), U256::from(T0 + 1)).unwrap();
+    w.house.sender(KEEPER).redo(id, KPR).unwrap();
     // Take does not read the oracle. (The auction is past its tail, so use a fresh house
     // setup where it is not.)
     let w = deploy(Setup { tail: 10_000, curve: (1, U256::ZERO, 10_000), ..Setup::default() });
@@ -883,6 +894,60 @@ fn ownership_moves_in_two_steps() {
     assert!(w.house.sender(ADMIN).file(key(names::TAIL), U256::from(5)).motsu_res().is_err());
 }
 
+/// The in-crate two-step admin behaves as OpenZeppelin's `Ownable2Step`: same errors, same
+/// events (their signatures are OpenZeppelin's: `interface_events_match_the_logged_events`),
+/// same slots.
+#[motsu::test]
+fn the_admin_is_ownable2step_compatible() {
+    let w = deploy(Setup::default());
+    let next = Address::repeat_byte(0x02);
+    w.house.assert_emitted(&OwnershipTransferred { previousOwner: Address::ZERO, newOwner: ADMIN });
+    // Owner in slot 0 and pending owner in slot 1, each in the low 20 bytes.
+    let word = |account: Address| address_word(account).to_be_bytes::<32>();
+    assert_eq!(w.house.sender(ADMIN).sload(U256::ZERO), word(ADMIN));
+    assert_eq!(w.house.sender(ADMIN).sload(U256::from(1)), word(Address::ZERO));
+    // Only the admin proposes.
+    let err = w.house.sender(MALLORY).transfer_ownership(MALLORY).motsu_unwrap_err();
+    assert!(is(&err, ownable::OwnableUnauthorizedAccount { account: MALLORY }));
+    assert_eq!(w.house.sender(ADMIN).pending_owner(), Address::ZERO);
+    // A proposal can be replaced, and cancelled with zero.
+    w.house.sender(ADMIN).transfer_ownership(MALLORY).unwrap();
+    w.house.assert_emitted(&OwnershipTransferStarted { previousOwner: ADMIN, newOwner: MALLORY });
+    w.house.sender(ADMIN).transfer_ownership(Address::ZERO).unwrap();
+    w.house.assert_emitted(&OwnershipTransferStarted { previousOwner: ADMIN, newOwner: Address::ZERO });
+    let err = w.house.sender(MALLORY).accept_ownership().motsu_unwrap_err();
+    assert!(is(&err, ownable::OwnableUnauthorizedAccount { account: MALLORY }));
+    w.house.sender(ADMIN).transfer_ownership(next).unwrap();
+    w.house.assert_emitted(&OwnershipTransferStarted { previousOwner: ADMIN, newOwner: next });
+    assert_eq!(w.house.sender(ADMIN).sload(U256::from(1)), word(next));
+    // Only the pending admin accepts; the admin itself cannot.
+    for account in [MALLORY, ADMIN] {
+        let err = w.house.sender(account).accept_ownership().motsu_unwrap_err();
+        assert!(is(&err, ownable::OwnableUnauthorizedAccount { account }));
+    }
+    assert_eq!(w.house.sender(ADMIN).owner(), ADMIN);
+    w.house.sender(next).accept_ownership().unwrap();
+    w.house.assert_emitted(&OwnershipTransferred { previousOwner: ADMIN, newOwner: next });
+    assert_eq!((w.house.sender(ADMIN).owner(), w.house.sender(ADMIN).pending_owner()), (next, Address::ZERO));
+    assert_eq!(w.house.sender(ADMIN).sload(U256::ZERO), word(next));
+    assert_eq!(w.house.sender(ADMIN).sload(U256::from(1)), word(Address::ZERO));
+    // The pending role is used up, and the old admin has no power left.
+    let err = w.house.sender(next).accept_ownership().motsu_unwrap_err();
+    assert!(is(&err, ownable::OwnableUnauthorizedAccount { account: next }));
+    let err = w.house.sender(ADMIN).transfer_ownership(ADMIN).motsu_unwrap_err();
+    assert!(is(&err, ownable::OwnableUnauthorizedAccount { account: ADMIN }));
+    let err = w.house.sender(ADMIN).set_guardian(ADMIN).motsu_unwrap_err();
+    assert!(is(&err, ownable::OwnableUnauthorizedAccount { account: ADMIN }));
+    w.house.sender(next).set_guardian(GUARDIAN).unwrap();
+    // A zero admin at construction.
+    let house = Contract::<DutchAuction>::new();
+    let err = house
+        .sender(ADMIN)
+        .constructor(Address::ZERO, w.gem.address(), w.dai.address(), w.oracle.address(), w.solvency.address())
+        .motsu_unwrap_err();
+    assert!(is(&err, ownable::OwnableInvalidOwner { owner: Address::ZERO }));
+}
+
 // ----------------------------------------------------------------------------------- construction
 
 #[motsu::test]
@@ -1002,7 +1067,7 @@ fn errors_encode_as_their_solidity_declarations() {
     let target = Address::repeat_byte(3);
     assert_eq!(fail(Locked::SELECTOR).data(), Locked {}.abi_encode());
     assert!(is(&fail_address(Unauthorized::SELECTOR, target), Unauthorized { account: target }));
-    assert!(is(&too_large(U256::MAX, U256::from(9)), ValueTooLarge { value: U256::MAX, max: U256::from(9) }));
+    assert!(is(&too_large(&U256::MAX, &U256::from(9)), ValueTooLarge { value: U256::MAX, max: U256::from(9) }));
     assert!(is(&not_running(U256::from(4)), NotRunning { id: U256::from(4) }));
     assert!(is(&invalid(names::BUF, U256::from(5)), InvalidParameter { what: key(names::BUF), data: U256::from(5) }));
     assert!(is(&Error::from(MathError::Overflow), MathOverflow {}));
@@ -1014,18 +1079,20 @@ fn errors_encode_as_their_solidity_declarations() {
         &Error::new(UnsupportedDecimals::SELECTOR, &[U256::from(1), U256::from(2), U256::from(3)]),
         UnsupportedDecimals { collateral: 1, debt: 2, oracle: 3 }
     ));
+    // The admin and token errors are OpenZeppelin's, selector and encoding.
     assert!(is(
-        &Error::from(ownable::Error::UnauthorizedAccount(ownable::OwnableUnauthorizedAccount { account: target })),
+        &fail_address(OwnableUnauthorizedAccount::SELECTOR, target),
         ownable::OwnableUnauthorizedAccount { account: target }
     ));
     assert!(is(
-        &Error::from(ownable::Error::InvalidOwner(ownable::OwnableInvalidOwner { owner: target })),
+        &fail_address(OwnableInvalidOwner::SELECTOR, target),
         ownable::OwnableInvalidOwner { owner: target }
     ));
-    assert!(is(
-        &Error::from(safe_erc20::Error::SafeErc20FailedOperation(safe_erc20::SafeErc20FailedOperation { token: target })),
-        safe_erc20::SafeErc20FailedOperation { token: target }
-    ));
+    assert!(is(&transfer_failed(target), safe_erc20::SafeErc20FailedOperation { token: target }));
+    assert!(is(&transfer_failed(target), SafeErc20FailedOperation { token: target }));
+    assert_eq!(OwnableUnauthorizedAccount::SIGNATURE, ownable::OwnableUnauthorizedAccount::SIGNATURE);
+    assert_eq!(OwnableInvalidOwner::SIGNATURE, ownable::OwnableInvalidOwner::SIGNATURE);
+    assert_eq!(SafeErc20FailedOperation::SIGNATURE, safe_erc20::SafeErc20FailedOperation::SIGNATURE);
     for reason in [vec![], vec![7u8; 31], vec![8u8; 32], vec![9u8; 33], vec![1u8; 100]] {
         let expected = ExternalCallFailed { target, reason: reason.clone().into() };
         assert!(is(&call_failed(target, reason), expected));
