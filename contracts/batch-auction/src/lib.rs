@@ -115,6 +115,10 @@
 //! cost about 1 KB each). Storage words are read and written by base slot and offset (`read`,
 //! `write`), the base passed by reference, and events, errors and call data take their words by
 //! reference: a 256-bit value copied into an argument costs WASM bytes at every call site.
+//! An [`Error`] is one boxed pointer, so that every `?` moves a single word. Which helpers
+//! stay out of line (`#[inline(never)]`) was chosen by measuring the compressed size of each
+//! choice: brotli rewards repeated code, so outlining a small helper (or merging two similar
+//! loops) often makes the module larger, not smaller.
 #![cfg_attr(not(any(test, feature = "export-abi")), no_main)]
 #![cfg_attr(not(any(test, feature = "export-abi")), no_std)]
 
@@ -306,7 +310,6 @@ fn high(word: U256) -> u128 {
 }
 
 /// `low` in the low and `high` in the high 128 bits (the casts split each into its halves).
-#[inline(never)]
 fn pair(low: u128, high: u128) -> U256 {
     U256::from_limbs([low as u64, (low >> 64) as u64, high as u64, (high >> 64) as u64])
 }
@@ -373,6 +376,7 @@ fn parameter(value: &U256, min: u64, max: u64, what: &[u8; 32]) -> Result<u64, E
 }
 
 /// `value` as a u64 if it is in `min..=max`.
+#[inline(never)]
 fn in_range(value: &U256, min: u64, max: u64) -> Option<u64> {
     let [low, a, b, c] = value.into_limbs();
     ((a | b | c) == 0 && low >= min && low <= max).then_some(low)
@@ -581,17 +585,17 @@ mod sol {
 
 /// A revert: the ABI encoding of one of the custom errors above, built by
 /// hand (see "WASM size").
+///
+/// One boxed pointer, so that a `Result<(), Error>` fits a register and every `?` moves one
+/// word (errors are the cold path: the extra allocation costs nothing on success).
 #[derive(Clone, PartialEq, Eq, Debug)]
-pub struct Error(Vec<u8>);
+pub struct Error(alloc::boxed::Box<Vec<u8>>);
 
 impl Error {
     /// The custom error with `selector` and static arguments `args`.
-    #[cold]
     #[inline(never)]
     fn new(selector: [u8; 4], args: &[&U256]) -> Self {
-        let mut data = selector.to_vec();
-        data.extend_from_slice(&encode(args));
-        Error(data)
+        Error(alloc::boxed::Box::new(calldata(selector, args)))
     }
 
     /// The revert data: selector and arguments.
@@ -602,13 +606,12 @@ impl Error {
 
 impl From<Error> for Vec<u8> {
     fn from(error: Error) -> Vec<u8> {
-        error.0
+        *error.0
     }
 }
 
 /// `SafeErc20FailedOperation(token)` (what `gavel_common::erc20` reports as `Err(token)`).
 #[cold]
-#[inline(never)]
 fn token_failed(token: Address) -> Error {
     Error::new(erc20::FAILED_OPERATION, &[&address_word(token)])
 }
