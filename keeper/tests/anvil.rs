@@ -89,8 +89,25 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// The anvil executable itself. npm's `node_modules/.bin/anvil` is a node script that spawns
+/// the platform package's binary as a child: killing the script would leave that anvil running
+/// after the tests, so the tests start the binary directly (the wrapper is the fallback).
+fn anvil_binary() -> PathBuf {
+    let scope = repo_root().join("node_modules/@foundry-rs");
+    if let Ok(entries) = std::fs::read_dir(&scope) {
+        for entry in entries.flatten() {
+            let is_anvil = entry.file_name().to_string_lossy().starts_with("anvil-");
+            let bin = entry.path().join("bin").join("anvil");
+            if is_anvil && bin.is_file() {
+                return bin;
+            }
+        }
+    }
+    repo_root().join("node_modules/.bin/anvil")
+}
+
 fn start_anvil() -> Anvil {
-    let bin = repo_root().join("node_modules/.bin/anvil");
+    let bin = anvil_binary();
     assert!(
         bin.exists(),
         "anvil not found at {}: run `npm ci` in the repository root (package.json pins @foundry-rs/anvil)",
