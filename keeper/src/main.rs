@@ -152,35 +152,34 @@ async fn run(settings: Settings) -> Result<(), KeeperError> {
         Some(_) => Some(open_store(&settings)?),
         None => None,
     };
-    let mut batch = batch_house.zip(store.as_ref()).map(|(house, store)| {
-        let b = settings
-            .batch
-            .as_ref()
-            .expect("batch house without settings");
-        let mut keeper = BatchKeeper {
-            house,
-            store,
-            policy: b.policy(U256::ZERO),
-            settle: b.settle,
-            dry_run: settings.dry_run,
-            lookback: b.lookback,
-            after_persist: None,
-        };
-        if settings.halt_after_persist {
-            keeper.after_persist = Some(Box::new(|record| {
-                // Test hook: the bid is on disk; hang here until killed.
-                println!(
-                    "GAVEL_KEEPER_HALTED batch={} commitment={}",
-                    record.batch_id, record.commitment
-                );
-                let _ = std::io::stdout().flush();
-                loop {
-                    std::thread::sleep(Duration::from_secs(3600));
-                }
-            }));
-        }
-        keeper
-    });
+    let mut batch = batch_house
+        .zip(store.as_ref())
+        .zip(settings.batch.as_ref())
+        .map(|((house, store), b)| {
+            let mut keeper = BatchKeeper {
+                house,
+                store,
+                policy: b.policy(U256::ZERO),
+                settle: b.settle,
+                dry_run: settings.dry_run,
+                lookback: b.lookback,
+                after_persist: None,
+            };
+            if settings.halt_after_persist {
+                keeper.after_persist = Some(Box::new(|record| {
+                    // Test hook: the bid is on disk; hang here until killed.
+                    println!(
+                        "GAVEL_KEEPER_HALTED batch={} commitment={}",
+                        record.batch_id, record.commitment
+                    );
+                    let _ = std::io::stdout().flush();
+                    loop {
+                        std::thread::sleep(Duration::from_secs(3600));
+                    }
+                }));
+            }
+            keeper
+        });
 
     loop {
         let reference = match &settings.reference {
