@@ -218,7 +218,25 @@ impl Feed {
 }
 
 /// Runs `strategy` over `cfg` on the calling thread and returns its outcome.
+///
+/// The contracts' logs are not recorded while it runs (`gavel_common::log`): the simulator
+/// reads state and return values, never logs, and motsu copies every recorded log before each
+/// call, which made the standard crash about thirty times slower.
 pub fn run(cfg: &Config, strategy: Strategy) -> Outcome {
+    run_with_logs(cfg, strategy, false)
+}
+
+/// [`run`], with the contracts' logs recorded or not (`record_logs`); the outcome is the same
+/// either way (a test checks it). The thread's previous setting is restored afterwards.
+pub fn run_with_logs(cfg: &Config, strategy: Strategy, record_logs: bool) -> Outcome {
+    let recording = gavel_common::log::recording();
+    gavel_common::log::set_recording(record_logs);
+    let out = run_on_thread(cfg, strategy);
+    gavel_common::log::set_recording(recording);
+    out
+}
+
+fn run_on_thread(cfg: &Config, strategy: Strategy) -> Outcome {
     let people = population(cfg);
     match strategy {
         Strategy::Dump => run_dump(cfg, &people),

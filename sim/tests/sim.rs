@@ -2,6 +2,7 @@
 //! VM per thread in a global map: run with `-- --test-threads=1`, as every crate here.
 
 use gavel_sim::report::{outcome_from_json, outcome_full_json, run_all};
+use gavel_sim::run::run_with_logs;
 use gavel_sim::scenario::{population, Config, PricePath, Strategy};
 
 /// A small crash: 24 borrowers, a shallow pool so that sales move it, a small fund so that
@@ -92,6 +93,21 @@ fn same_seed_same_report() {
     other.path = PricePath::builtin("flash", 2_000.0, 99).expect("built-in");
     let c = run_all(&other).to_json(false);
     assert_ne!(a, c, "another seed draws another world");
+}
+
+#[test]
+fn skipping_logs_changes_nothing_else() {
+    // The simulator runs with log recording off (motsu's copies of every log made it thirty
+    // times slower); the contracts must behave the same with it on.
+    let mut cfg = small("crash");
+    cfg.borrowers = 16;
+    for strategy in [Strategy::Dutch, Strategy::Batch] {
+        let silent = run_with_logs(&cfg, strategy, false);
+        let logged = run_with_logs(&cfg, strategy, true);
+        assert!(silent.liquidations > 0, "{}: the crash liquidates", strategy.name());
+        assert_eq!(outcome_full_json(&silent), outcome_full_json(&logged), "{}", strategy.name());
+    }
+    assert!(gavel_common::log::recording(), "the thread's setting is restored");
 }
 
 #[test]

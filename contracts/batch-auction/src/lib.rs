@@ -1189,7 +1189,7 @@ impl BatchAuction {
         let mut log = topic0.to_vec();
         log.extend_from_slice(&encode(indexed));
         log.extend_from_slice(&encode(data));
-        self.vm().emit_log(&log, 1 + indexed.len());
+        gavel_common::log::emit(self.vm(), &log, 1 + indexed.len());
     }
 
     fn now(&self) -> u64 {

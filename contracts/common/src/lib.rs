@@ -9,7 +9,12 @@
 //! - [`clock`]: the block time as contracts read it, with a per-thread override for native
 //!   tests (feature `test-clock`, enabled only through dev-dependencies). motsu 0.10's
 //!   `block_timestamp` host function returns a constant, so tests that move time need this.
-#![cfg_attr(not(any(feature = "export-abi", feature = "test-clock")), no_std)]
+//! - [`log`]: the one path every gavel contract logs through, with a per-thread switch that
+//!   lets the native simulator stop motsu from recording logs (feature `log-switch`).
+#![cfg_attr(
+    not(any(feature = "export-abi", feature = "test-clock", feature = "log-switch")),
+    no_std
+)]
 #![deny(missing_docs)]
 
 extern crate alloc;
@@ -110,6 +115,57 @@ pub mod clock {
     /// motsu 0.10's constant block time (2025-01-01T00:00:00Z).
     #[cfg(feature = "test-clock")]
     pub const DEFAULT_TEST_TIME: u64 = 1_735_689_600;
+}
+
+/// Event logging as gavel's contracts do it.
+///
+/// Every contract logs through [`log::emit`]. In a WASM build it is exactly the host's
+/// `emit_log`. Under the feature `log-switch` (native builds only; the simulator enables it)
+/// a thread can stop recording logs with [`log::set_recording`]`(false)`: motsu keeps every
+/// log it has seen and copies the whole chain state, logs included, before each call, so a
+/// long simulation spends most of its time copying logs nobody reads. Contract state and
+/// return values are the same either way; only the log record is skipped. Recording is on
+/// unless a thread turns it off, so tests that assert events are unaffected.
+pub mod log {
+    use stylus_sdk::stylus_core::host::LogAccess;
+
+    #[cfg(feature = "log-switch")]
+    std::thread_local! {
+        static RECORDING: core::cell::Cell<bool> = const { core::cell::Cell::new(true) };
+    }
+
+    /// Logs `data` (the topics' 32-byte words first, then the data) with `topics` topics.
+    #[inline(always)]
+    pub fn emit<H: LogAccess + ?Sized>(host: &H, data: &[u8], topics: usize) {
+        #[cfg(feature = "log-switch")]
+        if !RECORDING.with(core::cell::Cell::get) {
+            return;
+        }
+        host.emit_log(data, topics);
+    }
+
+    /// Logs a `sol!` event through [`emit`].
+    pub fn emit_event<H: LogAccess + ?Sized, E: alloy_sol_types::SolEvent>(host: &H, event: &E) {
+        let topics = event.encode_topics();
+        let mut data = alloc::vec::Vec::with_capacity(32 * topics.len());
+        for topic in &topics {
+            data.extend_from_slice(topic.0.as_slice());
+        }
+        event.encode_data_to(&mut data);
+        emit(host, &data, topics.len());
+    }
+
+    /// Turns log recording on or off for the calling thread (native builds only).
+    #[cfg(feature = "log-switch")]
+    pub fn set_recording(on: bool) {
+        RECORDING.with(|cell| cell.set(on));
+    }
+
+    /// Whether the calling thread records logs.
+    #[cfg(feature = "log-switch")]
+    pub fn recording() -> bool {
+        RECORDING.with(core::cell::Cell::get)
+    }
 }
 
 /// Rendering of the Solidity interface file (host only, feature `export-abi`).

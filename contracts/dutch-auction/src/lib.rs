@@ -1834,7 +1834,7 @@ impl DutchAuction {
     /// Logs an event: `log` holds topic0, the other topics, then the data words; `topics`
     /// counts the topics (topic0 included).
     fn emit(&self, log: &Words, topics: usize) {
-        self.vm().emit_log(&log.0, topics);
+        gavel_common::log::emit(self.vm(), &log.0, topics);
     }
 }
 

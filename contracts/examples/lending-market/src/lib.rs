@@ -1188,7 +1188,7 @@ impl LendingMarket {
         for word in indexed.iter().chain(data) {
             log.extend_from_slice(&word.to_be_bytes::<32>());
         }
-        self.vm().emit_log(&log, 1 + indexed.len());
+        gavel_common::log::emit(self.vm(), &log, 1 + indexed.len());
     }
 
     // ----- views as ABI words (the dispatcher returns these; the typed views wrap them) -------

@@ -195,7 +195,10 @@ impl MockOracle {
         self.latest_round.set(round);
         self.answers.setter(round).set(answer);
         self.updated_at.setter(round).set(updated_at);
-        log(self.vm(), AnswerUpdated { current: answer, roundId: round, updatedAt: updated_at });
+        gavel_common::log::emit_event(
+            self.vm(),
+            &AnswerUpdated { current: answer, roundId: round, updatedAt: updated_at },
+        );
     }
 
     /// The tuple `latestRoundData`/`getRoundData` return for an existing round.
