@@ -58,7 +58,8 @@ fn pair(v: &str, sep: char) -> (f64, f64) {
 }
 
 fn num<T: std::str::FromStr>(name: &str, v: &str) -> T {
-    v.parse().unwrap_or_else(|_| fail(&format!("{name}: not a number: {v:?}")))
+    v.parse()
+        .unwrap_or_else(|_| fail(&format!("{name}: not a number: {v:?}")))
 }
 
 struct Options {
@@ -85,7 +86,9 @@ fn parse(args: &[String]) -> Options {
         let needs_value = !matches!(flag, "--no-plots" | "--help" | "-h");
         let v = if needs_value {
             i += 1;
-            args.get(i).cloned().unwrap_or_else(|| fail(&format!("{flag} needs a value")))
+            args.get(i)
+                .cloned()
+                .unwrap_or_else(|| fail(&format!("{flag} needs a value")))
         } else {
             String::new()
         };
@@ -149,9 +152,17 @@ fn parse(args: &[String]) -> Options {
                     .split(';')
                     .filter(|d| !d.trim().is_empty())
                     .map(|d| {
-                        let (name, values) = d.split_once('=').unwrap_or_else(|| fail("--sweep: NAME=V1,V2;..."));
-                        let values: Vec<f64> = values.split(',').map(|x| num("--sweep", x.trim())).collect();
-                        Dimension { name: name.trim().to_string(), values }
+                        let (name, values) = d
+                            .split_once('=')
+                            .unwrap_or_else(|| fail("--sweep: NAME=V1,V2;..."));
+                        let values: Vec<f64> = values
+                            .split(',')
+                            .map(|x| num("--sweep", x.trim()))
+                            .collect();
+                        Dimension {
+                            name: name.trim().to_string(),
+                            values,
+                        }
                     })
                     .collect();
                 sweep = Some(dims);
@@ -171,11 +182,15 @@ fn parse(args: &[String]) -> Options {
             .file_name()
             .map(|n| n.to_string_lossy().to_string())
             .unwrap_or(file.clone());
-        cfg.path = PricePath::from_csv(&name, &text).unwrap_or_else(|e| fail(&format!("{file}: {e}")));
+        cfg.path =
+            PricePath::from_csv(&name, &text).unwrap_or_else(|e| fail(&format!("{file}: {e}")));
         cfg.congestion = None;
     } else if let Some(name) = scenario {
         if !BUILTIN_PATHS.contains(&name.as_str()) {
-            fail(&format!("unknown scenario {name:?}; built-in: {}", BUILTIN_PATHS.join(", ")));
+            fail(&format!(
+                "unknown scenario {name:?}; built-in: {}",
+                BUILTIN_PATHS.join(", ")
+            ));
         }
         cfg = cfg.with_scenario(&name).unwrap_or_else(|e| fail(&e));
     } else {
@@ -185,20 +200,35 @@ fn parse(args: &[String]) -> Options {
     if let Some(c) = congestion {
         cfg.congestion = c;
     }
-    Options { cfg, out, plots, jobs, sweep, sweep_strategy, worker }
+    Options {
+        cfg,
+        out,
+        plots,
+        jobs,
+        sweep,
+        sweep_strategy,
+        worker,
+    }
 }
 
 /// Runs one task in a child process (`--worker`), with `extra` options appended.
 fn run_in_worker(args: &[String], strategy: Strategy, extra: &[String]) -> Outcome {
     let exe = std::env::current_exe().unwrap_or_else(|e| fail(&format!("current_exe: {e}")));
     let mut cmd = Command::new(exe);
-    cmd.args(args).args(extra).args(["--worker", strategy.name()]);
+    cmd.args(args)
+        .args(extra)
+        .args(["--worker", strategy.name()]);
     // motsu copies the whole chain state (about a megabyte here) before every call; keep
     // glibc from serving each copy with a fresh mmap (most of the system time otherwise).
     if std::env::var_os("GLIBC_TUNABLES").is_none() {
-        cmd.env("GLIBC_TUNABLES", "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=1073741824");
+        cmd.env(
+            "GLIBC_TUNABLES",
+            "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=1073741824",
+        );
     }
-    let output = cmd.output().unwrap_or_else(|e| fail(&format!("spawn worker: {e}")));
+    let output = cmd
+        .output()
+        .unwrap_or_else(|e| fail(&format!("spawn worker: {e}")));
     if !output.status.success() {
         eprint!("{}", String::from_utf8_lossy(&output.stderr));
         fail(&format!("worker for {} failed", strategy.name()));
@@ -245,7 +275,12 @@ fn run_parallel(
             });
         }
     });
-    results.into_inner().expect("results").into_iter().map(|o| o.expect("ran")).collect()
+    results
+        .into_inner()
+        .expect("results")
+        .into_iter()
+        .map(|o| o.expect("ran"))
+        .collect()
 }
 
 impl Options {
@@ -287,20 +322,34 @@ fn main() {
         sweep(&options, &forwarded, dims, start);
         return;
     }
-    let tasks: Vec<(Strategy, Vec<String>)> = cfg.strategies.iter().map(|s| (*s, Vec::new())).collect();
+    let tasks: Vec<(Strategy, Vec<String>)> =
+        cfg.strategies.iter().map(|s| (*s, Vec::new())).collect();
     // Longest first: the contract strategies, then the baseline.
     let outcomes = run_parallel(&forwarded, &tasks, options.jobs, &|_, _| {});
-    let report = Report { config: cfg, outcomes, wall_seconds: start.elapsed().as_secs_f64() };
+    let report = Report {
+        config: cfg,
+        outcomes,
+        wall_seconds: start.elapsed().as_secs_f64(),
+    };
     print!("{}", report.table());
     let json = report.to_json(true);
     let path = options.out.join("report.json");
-    std::fs::write(&path, serde_json::to_string_pretty(&json).expect("json") + "\n")
-        .unwrap_or_else(|e| fail(&format!("{}: {e}", path.display())));
+    std::fs::write(
+        &path,
+        serde_json::to_string_pretty(&json).expect("json") + "\n",
+    )
+    .unwrap_or_else(|e| fail(&format!("{}: {e}", path.display())));
     let mut written = vec![path.display().to_string()];
     if options.plots {
         for (name, result) in [
-            ("prices.svg", plot::prices(&report, &options.out.join("prices.svg"))),
-            ("outcomes.svg", plot::outcomes(&report, &options.out.join("outcomes.svg"))),
+            (
+                "prices.svg",
+                plot::prices(&report, &options.out.join("prices.svg")),
+            ),
+            (
+                "outcomes.svg",
+                plot::outcomes(&report, &options.out.join("outcomes.svg")),
+            ),
         ] {
             match result {
                 Ok(()) => written.push(options.out.join(name).display().to_string()),
@@ -324,7 +373,13 @@ fn sweep(options: &Options, forwarded: &[String], dims: &[Dimension], start: Ins
         }
         grid = grid
             .into_iter()
-            .flat_map(|p| d.values.iter().map(move |v| { let mut q = p.clone(); q.push(*v); q }))
+            .flat_map(|p| {
+                d.values.iter().map(move |v| {
+                    let mut q = p.clone();
+                    q.push(*v);
+                    q
+                })
+            })
             .collect();
     }
     let tasks: Vec<(Strategy, Vec<String>)> = grid
@@ -350,7 +405,11 @@ fn sweep(options: &Options, forwarded: &[String], dims: &[Dimension], start: Ins
         let width = 30;
         let filled = done * width / total.max(1);
         let elapsed = start.elapsed().as_secs_f64();
-        let eta = if done == 0 { 0.0 } else { elapsed / done as f64 * (total - done) as f64 };
+        let eta = if done == 0 {
+            0.0
+        } else {
+            elapsed / done as f64 * (total - done) as f64
+        };
         let mut err = std::io::stderr();
         let _ = write!(
             err,
@@ -383,7 +442,13 @@ fn sweep(options: &Options, forwarded: &[String], dims: &[Dimension], start: Ins
     );
     println!(
         "{:<28} {:>9} {:>10} {:>11} {:>10} {:>9} {:>7}",
-        names.join(", "), "recovery", "bad debt", "lender loss", "open debt", "clear p95", "redos"
+        names.join(", "),
+        "recovery",
+        "bad debt",
+        "lender loss",
+        "open debt",
+        "clear p95",
+        "redos"
     );
     for p in &points {
         let values: Vec<String> = p.values.iter().map(|v| format!("{v}")).collect();
@@ -408,8 +473,11 @@ fn sweep(options: &Options, forwarded: &[String], dims: &[Dimension], start: Ins
         "wall_seconds": start.elapsed().as_secs_f64(),
     });
     let path = options.out.join("sweep.json");
-    std::fs::write(&path, serde_json::to_string_pretty(&json).expect("json") + "\n")
-        .unwrap_or_else(|e| fail(&format!("{}: {e}", path.display())));
+    std::fs::write(
+        &path,
+        serde_json::to_string_pretty(&json).expect("json") + "\n",
+    )
+    .unwrap_or_else(|e| fail(&format!("{}: {e}", path.display())));
     println!("wrote {}", path.display());
     if options.plots && dims.len() >= 2 {
         let svg = options.out.join("sweep.svg");

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
-use crate::report::{Report, SweepPoint, Dimension};
+use crate::report::{Dimension, Report, SweepPoint};
 use crate::run::Outcome;
 
 type Result<T> = std::result::Result<T, String>;
@@ -95,21 +95,37 @@ pub fn prices(report: &Report, path: &Path) -> Result<()> {
         let grey = RGBColor(160, 160, 200);
         if !o.auction_prices.is_empty() {
             chart
-                .draw_series(o.auction_prices.iter().map(|(t, p)| Circle::new((h(*t), *p), 1, grey.filled())))
+                .draw_series(
+                    o.auction_prices
+                        .iter()
+                        .map(|(t, p)| Circle::new((h(*t), *p), 1, grey.filled())),
+                )
                 .map_err(err)?
                 .label("Dutch auction price (sampled)")
                 .legend(move |(x, y)| Circle::new((x + 9, y), 2, grey.filled()));
         }
         let color = color_of(&o.strategy);
-        for (kind, label) in [(0u8, "dump into pool"), (1, "Dutch take"), (2, "batch clearing")] {
-            let points: Vec<(f64, f64)> =
-                o.sales.iter().filter(|s| s.kind == kind).map(|s| (h(s.t), s.price)).collect();
+        for (kind, label) in [
+            (0u8, "dump into pool"),
+            (1, "Dutch take"),
+            (2, "batch clearing"),
+        ] {
+            let points: Vec<(f64, f64)> = o
+                .sales
+                .iter()
+                .filter(|s| s.kind == kind)
+                .map(|s| (h(s.t), s.price))
+                .collect();
             if points.is_empty() {
                 continue;
             }
             let size = if kind == 2 { 5 } else { 3 };
             chart
-                .draw_series(points.iter().map(move |p| TriangleMarker::new(*p, size, color.filled())))
+                .draw_series(
+                    points
+                        .iter()
+                        .map(move |p| TriangleMarker::new(*p, size, color.filled())),
+                )
                 .map_err(err)?
                 .label(label)
                 .legend(move |(x, y)| TriangleMarker::new((x + 9, y), 4, color.filled()));
@@ -145,9 +161,15 @@ pub fn outcomes(report: &Report, path: &Path) -> Result<()> {
     // Recovery.
     let low = os.iter().map(|o| o.recovery).fold(1.0f64, f64::min);
     let high = os.iter().map(|o| o.recovery).fold(0.0f64, f64::max);
-    let (low, high) = (((low - 0.05) * 100.0).floor().max(0.0), ((high + 0.03) * 100.0).ceil());
+    let (low, high) = (
+        ((low - 0.05) * 100.0).floor().max(0.0),
+        ((high + 0.03) * 100.0).ceil(),
+    );
     let mut chart = ChartBuilder::on(&left)
-        .caption(format!("recovery rate — {}", report.config.path.name), ("sans-serif", 18))
+        .caption(
+            format!("recovery rate — {}", report.config.path.name),
+            ("sans-serif", 18),
+        )
         .margin(10)
         .x_label_area_size(30)
         .y_label_area_size(50)
@@ -164,7 +186,13 @@ pub fn outcomes(report: &Report, path: &Path) -> Result<()> {
     chart
         .draw_series(os.iter().enumerate().map(|(i, o)| {
             let c = color_of(&o.strategy);
-            Rectangle::new([(i as f64 + 0.15, low), (i as f64 + 0.85, o.recovery * 100.0)], c.filled())
+            Rectangle::new(
+                [
+                    (i as f64 + 0.15, low),
+                    (i as f64 + 0.85, o.recovery * 100.0),
+                ],
+                c.filled(),
+            )
         }))
         .map_err(err)?;
     // Losses (stacked: covered by the fund, socialized, stuck).
@@ -174,7 +202,10 @@ pub fn outcomes(report: &Report, path: &Path) -> Result<()> {
         .fold(1.0f64, f64::max)
         * 1.1;
     let mut chart = ChartBuilder::on(&right)
-        .caption("bad debt: covered by the fund / socialized / still open", ("sans-serif", 18))
+        .caption(
+            "bad debt: covered by the fund / socialized / still open",
+            ("sans-serif", 18),
+        )
         .margin(10)
         .x_label_area_size(30)
         .y_label_area_size(70)
@@ -194,19 +225,32 @@ pub fn outcomes(report: &Report, path: &Path) -> Result<()> {
     for (i, o) in os.iter().enumerate() {
         let x0 = i as f64 + 0.2;
         let x1 = i as f64 + 0.8;
-        let covered = (o.bad_debt - o.lender_loss).max(0.0).min(o.covered.max(o.bad_debt - o.lender_loss));
-        let parts = [(covered, fund_color), (o.lender_loss, social_color), (o.stuck_debt, stuck_color)];
+        let covered = (o.bad_debt - o.lender_loss)
+            .max(0.0)
+            .min(o.covered.max(o.bad_debt - o.lender_loss));
+        let parts = [
+            (covered, fund_color),
+            (o.lender_loss, social_color),
+            (o.stuck_debt, stuck_color),
+        ];
         let mut base = 0.0;
         for (amount, color) in parts {
             if amount > 0.0 {
                 chart
-                    .draw_series(std::iter::once(Rectangle::new([(x0, base), (x1, base + amount)], color.filled())))
+                    .draw_series(std::iter::once(Rectangle::new(
+                        [(x0, base), (x1, base + amount)],
+                        color.filled(),
+                    )))
                     .map_err(err)?;
                 base += amount;
             }
         }
     }
-    for (label, color) in [("covered by fund", fund_color), ("socialized", social_color), ("still open", stuck_color)] {
+    for (label, color) in [
+        ("covered by fund", fund_color),
+        ("socialized", social_color),
+        ("still open", stuck_color),
+    ] {
         chart
             .draw_series(std::iter::empty::<Rectangle<(f64, f64)>>())
             .map_err(err)?
@@ -231,7 +275,12 @@ pub fn sweep_score(o: &Outcome) -> f64 {
 
 /// A heatmap of a sweep over two dimensions (the first two; others at their first value).
 /// Each cell shows the recovery rate, and its colour the lenders' loss plus open debt.
-pub fn sweep_heatmap(points: &[SweepPoint], dims: &[Dimension], title: &str, path: &Path) -> Result<()> {
+pub fn sweep_heatmap(
+    points: &[SweepPoint],
+    dims: &[Dimension],
+    title: &str,
+    path: &Path,
+) -> Result<()> {
     if dims.len() < 2 {
         return Err("a heatmap needs two swept parameters".into());
     }
@@ -242,22 +291,44 @@ pub fn sweep_heatmap(points: &[SweepPoint], dims: &[Dimension], title: &str, pat
         points.iter().find(|p| {
             p.values[0] == xs[i]
                 && p.values[1] == ys[j]
-                && dims.iter().enumerate().skip(2).all(|(k, d)| p.values[k] == d.values[0])
+                && dims
+                    .iter()
+                    .enumerate()
+                    .skip(2)
+                    .all(|(k, d)| p.values[k] == d.values[0])
         })
     };
     let scores: Vec<f64> = points.iter().map(|p| sweep_score(&p.outcome)).collect();
-    let (min, max) = scores.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), s| (a.min(*s), b.max(*s)));
-    let best_recovery = points.iter().map(|p| p.outcome.recovery).fold(f64::NEG_INFINITY, f64::max);
-    let worst_recovery = points.iter().map(|p| p.outcome.recovery).fold(f64::INFINITY, f64::min);
+    let (min, max) = scores
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), s| {
+            (a.min(*s), b.max(*s))
+        });
+    let best_recovery = points
+        .iter()
+        .map(|p| p.outcome.recovery)
+        .fold(f64::NEG_INFINITY, f64::max);
+    let worst_recovery = points
+        .iter()
+        .map(|p| p.outcome.recovery)
+        .fold(f64::INFINITY, f64::min);
     let xs_label = xs.clone();
     let ys_label = ys.clone();
     let fx = move |v: &f64| -> String {
         let i = v.floor() as usize;
-        if (v - v.floor() - 0.5).abs() < 0.01 && i < xs_label.len() { format!("{}", xs_label[i]) } else { String::new() }
+        if (v - v.floor() - 0.5).abs() < 0.01 && i < xs_label.len() {
+            format!("{}", xs_label[i])
+        } else {
+            String::new()
+        }
     };
     let fy = move |v: &f64| -> String {
         let i = v.floor() as usize;
-        if (v - v.floor() - 0.5).abs() < 0.01 && i < ys_label.len() { format!("{}", ys_label[i]) } else { String::new() }
+        if (v - v.floor() - 0.5).abs() < 0.01 && i < ys_label.len() {
+            format!("{}", ys_label[i])
+        } else {
+            String::new()
+        }
     };
     let mut chart = ChartBuilder::on(&root)
         .caption(title, ("sans-serif", 18))

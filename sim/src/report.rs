@@ -49,7 +49,11 @@ pub fn run_all(cfg: &Config) -> Report {
     let start = Instant::now();
     let tasks: Vec<(Config, Strategy)> = cfg.strategies.iter().map(|s| (cfg.clone(), *s)).collect();
     let outcomes = run_tasks(&tasks, &|_, _| {});
-    Report { config: cfg.clone(), outcomes, wall_seconds: start.elapsed().as_secs_f64() }
+    Report {
+        config: cfg.clone(),
+        outcomes,
+        wall_seconds: start.elapsed().as_secs_f64(),
+    }
 }
 
 fn round(x: f64, digits: i32) -> f64 {
@@ -132,13 +136,28 @@ impl Report {
             c.path.at(0),
             c.path.min(),
             match c.congestion {
-                Some((a, b)) => format!(" · congested {:.1}h-{:.1}h", a as f64 / 3600.0, b as f64 / 3600.0),
+                Some((a, b)) => format!(
+                    " · congested {:.1}h-{:.1}h",
+                    a as f64 / 3600.0,
+                    b as f64 / 3600.0
+                ),
                 None => String::new(),
             }
         ));
         let header = [
-            "strategy", "liqs", "auctions", "redos", "recovery", "bad debt", "fund draw",
-            "socialized", "clear p50", "clear p95", "slippage", "pool low", "books",
+            "strategy",
+            "liqs",
+            "auctions",
+            "redos",
+            "recovery",
+            "bad debt",
+            "fund draw",
+            "socialized",
+            "clear p50",
+            "clear p95",
+            "slippage",
+            "pool low",
+            "books",
         ];
         let rows: Vec<Vec<String>> = self
             .outcomes
@@ -157,18 +176,34 @@ impl Report {
                     duration(o.clear_p95),
                     format!("{:.2}%", o.pool_slippage * 100.0),
                     format!("-{:.1}%", o.pool_max_discount * 100.0),
-                    if o.accounting_ok { "ok".into() } else { "MISMATCH".into() },
+                    if o.accounting_ok {
+                        "ok".into()
+                    } else {
+                        "MISMATCH".into()
+                    },
                 ]
             })
             .collect();
         let widths: Vec<usize> = (0..header.len())
-            .map(|i| rows.iter().map(|r| r[i].len()).chain([header[i].len()]).max().unwrap_or(0))
+            .map(|i| {
+                rows.iter()
+                    .map(|r| r[i].len())
+                    .chain([header[i].len()])
+                    .max()
+                    .unwrap_or(0)
+            })
             .collect();
         let line = |cells: Vec<String>| -> String {
             cells
                 .iter()
                 .enumerate()
-                .map(|(i, c)| if i == 0 { format!("{:<w$}", c, w = widths[i]) } else { format!("{:>w$}", c, w = widths[i]) })
+                .map(|(i, c)| {
+                    if i == 0 {
+                        format!("{:<w$}", c, w = widths[i])
+                    } else {
+                        format!("{:>w$}", c, w = widths[i])
+                    }
+                })
                 .collect::<Vec<_>>()
                 .join("  ")
         };
@@ -279,8 +314,18 @@ pub fn outcome_full_json(o: &Outcome) -> Value {
 /// Reads [`outcome_full_json`] back.
 pub fn outcome_from_json(v: &Value) -> Result<Outcome, String> {
     let bad = || "malformed outcome".to_string();
-    let counts: Vec<usize> = v["counts"].as_array().ok_or_else(bad)?.iter().map(|x| x.as_u64().unwrap_or(0) as usize).collect();
-    let a: Vec<f64> = v["amounts"].as_array().ok_or_else(bad)?.iter().map(|x| x.as_f64().unwrap_or(0.0)).collect();
+    let counts: Vec<usize> = v["counts"]
+        .as_array()
+        .ok_or_else(bad)?
+        .iter()
+        .map(|x| x.as_u64().unwrap_or(0) as usize)
+        .collect();
+    let a: Vec<f64> = v["amounts"]
+        .as_array()
+        .ok_or_else(bad)?
+        .iter()
+        .map(|x| x.as_f64().unwrap_or(0.0))
+        .collect();
     if counts.len() != 10 || a.len() != 23 {
         return Err(bad());
     }
@@ -324,11 +369,45 @@ pub fn outcome_from_json(v: &Value) -> Result<Outcome, String> {
         accounting_ok: v["accounting_ok"].as_bool().unwrap_or(false),
         accounting: v["accounting"]
             .as_array()
-            .map(|xs| xs.iter().map(|x| (x[0].as_str().unwrap_or("").to_string(), x[1].as_str().unwrap_or("").to_string())).collect())
+            .map(|xs| {
+                xs.iter()
+                    .map(|x| {
+                        (
+                            x[0].as_str().unwrap_or("").to_string(),
+                            x[1].as_str().unwrap_or("").to_string(),
+                        )
+                    })
+                    .collect()
+            })
             .unwrap_or_default(),
         simulated_seconds: v["simulated_seconds"].as_u64().unwrap_or(0),
-        samples: v["samples"].as_array().ok_or_else(bad)?.iter().map(|s| crate::run::Sample { t: u(s, 0), fair: f(s, 1), pool: f(s, 2), fund: f(s, 3) }).collect(),
-        sales: v["sales"].as_array().ok_or_else(bad)?.iter().map(|s| crate::run::Sale { t: u(s, 0), price: f(s, 1), amount: f(s, 2), kind: u(s, 3) as u8 }).collect(),
-        auction_prices: v["auction_prices"].as_array().ok_or_else(bad)?.iter().map(|s| (u(s, 0), f(s, 1))).collect(),
+        samples: v["samples"]
+            .as_array()
+            .ok_or_else(bad)?
+            .iter()
+            .map(|s| crate::run::Sample {
+                t: u(s, 0),
+                fair: f(s, 1),
+                pool: f(s, 2),
+                fund: f(s, 3),
+            })
+            .collect(),
+        sales: v["sales"]
+            .as_array()
+            .ok_or_else(bad)?
+            .iter()
+            .map(|s| crate::run::Sale {
+                t: u(s, 0),
+                price: f(s, 1),
+                amount: f(s, 2),
+                kind: u(s, 3) as u8,
+            })
+            .collect(),
+        auction_prices: v["auction_prices"]
+            .as_array()
+            .ok_or_else(bad)?
+            .iter()
+            .map(|s| (u(s, 0), f(s, 1)))
+            .collect(),
     })
 }

@@ -4,10 +4,10 @@
 use std::collections::BTreeMap;
 
 use alloy_primitives::{Address, FixedBytes, U256};
-use stylus_sdk::abi::Bytes;
 use alloy_sol_types::SolError;
 use gavel_common::clock;
 use motsu::prelude::ResultExt;
+use stylus_sdk::abi::Bytes;
 
 use crate::pool::Pool;
 use crate::scenario::{population, Borrower, Config, Rng, Strategy};
@@ -207,7 +207,8 @@ impl Feed {
 
     /// Whether the feed answers anew at `t` with fair price `fair` (and records it).
     pub fn update(&mut self, t: u64, fair: f64) -> bool {
-        if (fair / self.price - 1.0).abs() >= Self::DEVIATION || t >= self.updated + Self::HEARTBEAT {
+        if (fair / self.price - 1.0).abs() >= Self::DEVIATION || t >= self.updated + Self::HEARTBEAT
+        {
             self.price = fair;
             self.updated = t;
             true
@@ -244,11 +245,19 @@ fn run_on_thread(cfg: &Config, strategy: Strategy) -> Outcome {
             let start = std::time::Instant::now();
             let runner = Runner::new(cfg, strategy, &people);
             if std::env::var("GAVEL_SIM_DEBUG").is_ok() {
-                eprintln!("{} setup {:.2}s", strategy.name(), start.elapsed().as_secs_f64());
+                eprintln!(
+                    "{} setup {:.2}s",
+                    strategy.name(),
+                    start.elapsed().as_secs_f64()
+                );
             }
             let out = runner.run();
             if std::env::var("GAVEL_SIM_DEBUG").is_ok() {
-                eprintln!("{} total {:.2}s", strategy.name(), start.elapsed().as_secs_f64());
+                eprintln!(
+                    "{} total {:.2}s",
+                    strategy.name(),
+                    start.elapsed().as_secs_f64()
+                );
             }
             out
         }
@@ -265,7 +274,11 @@ fn percentile(sorted: &[f64], q: f64) -> f64 {
 
 fn clear_stats(out: &mut Outcome, mut times: Vec<f64>) {
     times.sort_by(f64::total_cmp);
-    out.clear_mean = if times.is_empty() { 0.0 } else { times.iter().sum::<f64>() / times.len() as f64 };
+    out.clear_mean = if times.is_empty() {
+        0.0
+    } else {
+        times.iter().sum::<f64>() / times.len() as f64
+    };
     out.clear_p50 = percentile(&times, 0.5);
     out.clear_p95 = percentile(&times, 0.95);
     out.clear_max = times.last().copied().unwrap_or(0.0);
@@ -287,7 +300,10 @@ fn by_liquidation_price(cfg: &Config, people: &[Borrower]) -> Vec<usize> {
 /// as needed to raise `debt × penalty` (the rest goes back to the borrower), with the
 /// solvency module's waterfall computed here. Congestion delays the dump.
 fn run_dump(cfg: &Config, people: &[Borrower]) -> Outcome {
-    let mut out = Outcome { strategy: "dump".into(), ..Outcome::default() };
+    let mut out = Outcome {
+        strategy: "dump".into(),
+        ..Outcome::default()
+    };
     let p0 = cfg.path.at(0);
     let mut pool = Pool::new(cfg.pool_depth, p0, cfg.pool_fee, cfg.arb_half_life);
     let order = by_liquidation_price(cfg, people);
@@ -316,7 +332,12 @@ fn run_dump(cfg: &Config, people: &[Borrower]) -> Outcome {
                 let sold = need.min(b.collateral);
                 let price_before = pool.price();
                 let raised = pool.sell(sold);
-                out.sales.push(Sale { t, price: raised / sold.max(1e-18), amount: sold, kind: 0 });
+                out.sales.push(Sale {
+                    t,
+                    price: raised / sold.max(1e-18),
+                    amount: sold,
+                    kind: 0,
+                });
                 let _ = price_before;
                 out.liquidations += 1;
                 out.finished += 1;
@@ -337,7 +358,12 @@ fn run_dump(cfg: &Config, people: &[Borrower]) -> Outcome {
             }
         }
         if t % 300 == 0 {
-            out.samples.push(Sample { t, fair, pool: pool.price(), fund });
+            out.samples.push(Sample {
+                t,
+                fair,
+                pool: pool.price(),
+                fund,
+            });
         }
         t += cfg.step;
     }
@@ -346,7 +372,11 @@ fn run_dump(cfg: &Config, people: &[Borrower]) -> Outcome {
     out.socialized = deficit;
     out.lender_loss = deficit;
     out.fund_drawdown = out.fund_start - out.fund_min;
-    out.recovery = if out.fair_value_sold > 0.0 { out.proceeds / out.fair_value_sold } else { 0.0 };
+    out.recovery = if out.fair_value_sold > 0.0 {
+        out.proceeds / out.fair_value_sold
+    } else {
+        0.0
+    };
     out.pool_sold = pool.sold;
     out.pool_slippage = pool.slippage();
     out.pool_max_discount = 1.0 - pool.min_ratio;
@@ -429,7 +459,10 @@ impl<'a> Runner<'a> {
                 let address = addr(KEEPER + i as u64);
                 let dai = U256::from(PLENTY);
                 must(w.dai.sender(address).mint(address, dai), "mint keeper");
-                must(w.dai.sender(address).approve(w.dutch.address(), U256::MAX), "approve");
+                must(
+                    w.dai.sender(address).approve(w.dutch.address(), U256::MAX),
+                    "approve",
+                );
                 Keeper {
                     address,
                     budget: rng.range(cfg.keeper_budget.0, cfg.keeper_budget.1),
@@ -442,7 +475,11 @@ impl<'a> Runner<'a> {
             })
             .collect();
         let mut rng_b = Rng::new(cfg.seed, 3);
-        let window = cfg.batch.commit_window.saturating_sub(cfg.batch.kick_window + 60).max(1);
+        let window = cfg
+            .batch
+            .commit_window
+            .saturating_sub(cfg.batch.kick_window + 60)
+            .max(1);
         let bidders: Vec<Bidder> = (0..cfg.bidders)
             .map(|i| Bidder {
                 address: addr(BIDDER + i as u64),
@@ -455,8 +492,16 @@ impl<'a> Runner<'a> {
             .collect();
         if strategy != Strategy::Dutch {
             for b in &bidders {
-                must(w.dai.sender(b.address).mint(b.address, U256::from(PLENTY)), "mint bidder");
-                must(w.dai.sender(b.address).approve(w.batch.address(), U256::MAX), "approve");
+                must(
+                    w.dai.sender(b.address).mint(b.address, U256::from(PLENTY)),
+                    "mint bidder",
+                );
+                must(
+                    w.dai
+                        .sender(b.address)
+                        .approve(w.batch.address(), U256::MAX),
+                    "approve",
+                );
             }
         }
         let fund = tokens(w.fund());
@@ -470,7 +515,10 @@ impl<'a> Runner<'a> {
             cfg,
             people,
             pool: Pool::new(cfg.pool_depth, p0, cfg.pool_fee, cfg.arb_half_life),
-            feed: Feed { price: p0, updated: 0 },
+            feed: Feed {
+                price: p0,
+                updated: 0,
+            },
             w,
             rng: Rng::new(cfg.seed, 4),
             keepers,
@@ -518,7 +566,12 @@ impl<'a> Runner<'a> {
                 self.out.fund_min = self.out.fund_min.min(self.fund_now);
             }
             if t % 300 == 0 {
-                self.out.samples.push(Sample { t, fair, pool: self.pool.price(), fund: self.fund_now });
+                self.out.samples.push(Sample {
+                    t,
+                    fair,
+                    pool: self.pool.price(),
+                    fund: self.fund_now,
+                });
             }
             let open = !self.auctions.is_empty() || !self.batches.is_empty();
             if t >= end && (!open || t >= end + self.cfg.drain) {
@@ -530,9 +583,21 @@ impl<'a> Runner<'a> {
         if std::env::var("GAVEL_SIM_DEBUG").is_ok() {
             eprintln!("{} calls {:?}", self.out.strategy, self.calls);
             for (id, a) in &self.auctions {
-                let status = self.w.dutch.sender(addr(KICKER)).get_status(U256::from(*id));
+                let status = self
+                    .w
+                    .dutch
+                    .sender(addr(KICKER))
+                    .get_status(U256::from(*id));
                 let snap = self.w.dutch.sender(addr(KICKER)).snapshot(U256::from(*id));
-                eprintln!("open auction {id} start={} top={} status={:?} snap={:?} pool={} feed={}", a.start, a.top, status.ok(), snap, self.pool.price(), self.feed.price);
+                eprintln!(
+                    "open auction {id} start={} top={} status={:?} snap={:?} pool={} feed={}",
+                    a.start,
+                    a.top,
+                    status.ok(),
+                    snap,
+                    self.pool.price(),
+                    self.feed.price
+                );
             }
         }
         self.finish()
@@ -548,7 +613,12 @@ impl<'a> Runner<'a> {
         for index in std::mem::take(&mut self.touched) {
             // A closed record refuses a sync; nothing to release then.
             *self.calls.entry("sync").or_insert(0) += 1;
-            let _ = self.w.engine.sender(kicker).sync(self.liqs[index].id).motsu_res();
+            let _ = self
+                .w
+                .engine
+                .sender(kicker)
+                .sync(self.liqs[index].id)
+                .motsu_res();
         }
     }
 
@@ -593,8 +663,10 @@ impl<'a> Runner<'a> {
     fn record_kick(&mut self, id: U256, who: Address, borrower: usize) {
         let kicker = addr(KICKER);
         self.dirty = true;
-        let (_, house, status, auction, counted, lot) =
-            must(self.w.engine.sender(kicker).liquidations(id), "engine.liquidations");
+        let (_, house, status, auction, counted, lot) = must(
+            self.w.engine.sender(kicker).liquidations(id),
+            "engine.liquidations",
+        );
         // The engine takes collateral in proportion: the position is done once all of its
         // collateral went.
         self.left[borrower] = self.left[borrower].saturating_sub(lot);
@@ -603,7 +675,11 @@ impl<'a> Runner<'a> {
         }
         let _ = who;
         let index = self.liqs.len();
-        self.liqs.push(Liq { id, fair_at_kick: self.cfg.path.at(self.t), sold: 0.0 });
+        self.liqs.push(Liq {
+            id,
+            fair_at_kick: self.cfg.path.at(self.t),
+            sold: 0.0,
+        });
         self.liq_index.insert(id.to::<u64>(), index);
         self.out.liquidations += 1;
         // counted = tab = debt × penalty at the kick.
@@ -612,7 +688,8 @@ impl<'a> Runner<'a> {
         if status == 1 && house == self.w.dutch.address() {
             self.new_auction(auction, index);
         } else if !self.batches.iter().any(|b| b.id == auction) {
-            let (_, kick_end, commit_end, reveal_end, ..) = self.w.batch.sender(kicker).batch(auction);
+            let (_, kick_end, commit_end, reveal_end, ..) =
+                self.w.batch.sender(kicker).batch(auction);
             let since = |x: U256| x.to::<u64>() - T0;
             self.batches.push(BatchState {
                 id: auction,
@@ -630,7 +707,14 @@ impl<'a> Runner<'a> {
         // The house starts at `buf` times the feed's answer (keepers read it from the `Kick`
         // event; the curve estimate only decides when to look at the auction).
         let top = self.feed.price * self.cfg.dutch.buf;
-        self.auctions.insert(auction.to::<u64>(), Auction { liq, start: self.t, top });
+        self.auctions.insert(
+            auction.to::<u64>(),
+            Auction {
+                liq,
+                start: self.t,
+                top,
+            },
+        );
         self.out.dutch_auctions += 1;
     }
 
@@ -655,7 +739,11 @@ impl<'a> Runner<'a> {
         let ids: Vec<u64> = self.auctions.keys().copied().collect();
         let gas = TAKE_GAS * self.cfg.gas_gwei * 1e-9 * fair;
         let n = self.keepers.len();
-        let min_margin = self.keepers.iter().map(|k| k.margin).fold(f64::INFINITY, f64::min);
+        let min_margin = self
+            .keepers
+            .iter()
+            .map(|k| k.margin)
+            .fold(f64::INFINITY, f64::min);
         let min_delay = self.keepers.iter().map(|k| k.delay).min().unwrap_or(0);
         let d = self.cfg.dutch.clone();
         let count = ids.len();
@@ -704,7 +792,14 @@ impl<'a> Runner<'a> {
                     self.out.redos += 1;
                     self.dirty = true;
                     let top = self.feed.price * self.cfg.dutch.buf;
-                    self.auctions.insert(id, Auction { liq: index, start: self.t, top });
+                    self.auctions.insert(
+                        id,
+                        Auction {
+                            liq: index,
+                            start: self.t,
+                            top,
+                        },
+                    );
                     break;
                 }
                 let state = &self.keepers[k];
@@ -721,25 +816,34 @@ impl<'a> Runner<'a> {
                     wad(amount).min(lot)
                 };
                 *self.calls.entry("take").or_insert(0) += 1;
-                let mut result =
-                    self.w.dutch.sender(keeper).take(auction, amt, price, keeper, Bytes::from(Vec::new())).motsu_res();
+                let mut result = self
+                    .w
+                    .dutch
+                    .sender(keeper)
+                    .take(auction, amt, price, keeper, Bytes::from(Vec::new()))
+                    .motsu_res();
                 if result.is_err() && amt < lot {
                     // The dust rule refuses a remainder below `dust`: take it all if it pays.
                     let all = tokens(lot);
-                    if self.pool.quote(all) >= all * p * (1.0 + state.margin) && all * p <= state.budget {
+                    if self.pool.quote(all) >= all * p * (1.0 + state.margin)
+                        && all * p <= state.budget
+                    {
                         amt = lot;
-                        result = self.w.dutch.sender(keeper).take(
-                            auction,
-                            amt,
-                            price,
-                            keeper,
-                            Bytes::from(Vec::new()),
-                        ).motsu_res();
+                        result = self
+                            .w
+                            .dutch
+                            .sender(keeper)
+                            .take(auction, amt, price, keeper, Bytes::from(Vec::new()))
+                            .motsu_res();
                     }
                 }
                 if let Err(e) = result {
                     if std::env::var("GAVEL_SIM_DEBUG").is_ok() {
-                        eprintln!("t={} take {id} amt={amt} lot={lot} tab={tab} p={p}: {:02x?}", self.t, selector_of(e));
+                        eprintln!(
+                            "t={} take {id} amt={amt} lot={lot} tab={tab} p={p}: {:02x?}",
+                            self.t,
+                            selector_of(e)
+                        );
                     }
                     continue;
                 }
@@ -753,7 +857,12 @@ impl<'a> Runner<'a> {
                 let slice = tokens(bought);
                 self.liqs[index].sold += slice;
                 self.out.takes += 1;
-                self.out.sales.push(Sale { t: self.t, price: p, amount: slice, kind: 1 });
+                self.out.sales.push(Sale {
+                    t: self.t,
+                    price: p,
+                    amount: slice,
+                    kind: 1,
+                });
                 // The keeper sells the slice into the pool.
                 self.pool.sell(slice);
                 self.touched.push(index);
@@ -773,8 +882,11 @@ impl<'a> Runner<'a> {
     fn batch_step(&mut self, congested: bool) {
         let mut settled = Vec::new();
         for n in 0..self.batches.len() {
-            let (kick_end, commit_end, reveal_end) =
-                (self.batches[n].kick_end, self.batches[n].commit_end, self.batches[n].reveal_end);
+            let (kick_end, commit_end, reveal_end) = (
+                self.batches[n].kick_end,
+                self.batches[n].commit_end,
+                self.batches[n].reveal_end,
+            );
             let t = self.t;
             if t >= reveal_end {
                 self.settle(n);
@@ -804,7 +916,13 @@ impl<'a> Runner<'a> {
                 continue;
             }
             let bidder = self.bidders[bid.bidder].address;
-            must(self.w.batch.sender(bidder).reveal(id, bid.amount, bid.price, bid.salt), "reveal");
+            must(
+                self.w
+                    .batch
+                    .sender(bidder)
+                    .reveal(id, bid.amount, bid.price, bid.salt),
+                "reveal",
+            );
             self.batches[n].bids[r].revealed = true;
         }
     }
@@ -829,16 +947,21 @@ impl<'a> Runner<'a> {
         let hour_ago = self.cfg.path.at(t.saturating_sub(3_600));
         let trend = (self.cfg.path.at(t) / hour_ago).ln().min(0.0);
         let drift = (trend * reveal_end.saturating_sub(t) as f64 / 3_600.0).exp();
-        let value = self.pool.quote(amount) / amount * drift / (1.0 + bidder.margin)
-            * (1.0 + bidder.noise);
+        let value =
+            self.pool.quote(amount) / amount * drift / (1.0 + bidder.margin) * (1.0 + bidder.noise);
         let (amount, price) = (wad(amount), ray_price(value));
-        let deposit =
-            (amount * price).div_ceil(ray_price(1.0)) + wad(self.cfg.batch.bond);
+        let deposit = (amount * price).div_ceil(ray_price(1.0)) + wad(self.cfg.batch.bond);
         let salt = FixedBytes(U256::from(self.rng.next()).to_be_bytes::<32>());
         let who = bidder.address;
         let hash = batch_auction::commitment(id, who, amount, price, salt);
         must(self.w.batch.sender(who).commit(id, hash, deposit), "commit");
-        self.batches[n].bids.push(Bid { bidder: j, amount, price, salt, revealed: false });
+        self.batches[n].bids.push(Bid {
+            bidder: j,
+            amount,
+            price,
+            salt,
+            revealed: false,
+        });
     }
 
     fn settle(&mut self, n: usize) {
@@ -852,7 +975,12 @@ impl<'a> Runner<'a> {
         self.out.unrevealed += unrevealed;
         self.bonds += wad(self.cfg.batch.bond) * U256::from(unrevealed);
         if !sold.is_zero() {
-            self.out.sales.push(Sale { t: self.t, price: price_of(price), amount: tokens(sold), kind: 2 });
+            self.out.sales.push(Sale {
+                t: self.t,
+                price: price_of(price),
+                amount: tokens(sold),
+                kind: 2,
+            });
         }
         let kicks = self.w.batch.sender(kicker).batch(id).4.to::<usize>();
         let mut terms = Vec::with_capacity(kicks);
@@ -864,7 +992,10 @@ impl<'a> Runner<'a> {
         }
         for (i, liq) in ids.iter().enumerate() {
             // The engine's own rule for what each kick sold.
-            let part = must(liquidation_engine::batch_sold(&terms, i, price, sold), "batch_sold");
+            let part = must(
+                liquidation_engine::batch_sold(&terms, i, price, sold),
+                "batch_sold",
+            );
             let index = self.liq_index[&liq.to::<u64>()];
             self.liqs[index].sold += tokens(part);
         }
@@ -886,7 +1017,13 @@ impl<'a> Runner<'a> {
         // Unsold lots continue in the Dutch house.
         for liq in ids {
             let index = self.liq_index[&liq.to::<u64>()];
-            if let Ok(auction) = self.w.engine.sender(kicker).fallback_to_dutch(liq, kicker).motsu_res() {
+            if let Ok(auction) = self
+                .w
+                .engine
+                .sender(kicker)
+                .fallback_to_dutch(liq, kicker)
+                .motsu_res()
+            {
                 self.out.fallbacks += 1;
                 self.new_auction(auction, index);
             }
@@ -902,7 +1039,8 @@ impl<'a> Runner<'a> {
         // Let the socialization delay pass and socialize every open deficit.
         let later = T0 + self.out.simulated_seconds + self.cfg.socialization_delay + 1;
         clock::set(later);
-        self.w.set_price(self.cfg.path.at(self.out.simulated_seconds));
+        self.w
+            .set_price(self.cfg.path.at(self.out.simulated_seconds));
         for liq in &self.liqs {
             let record = self.w.solvency.sender(kicker).liquidation(liq.id);
             if record.3 == 2 && !record.12.is_zero() {
@@ -935,8 +1073,13 @@ impl<'a> Runner<'a> {
             }
         }
         clear_stats(out, times);
-        let (fund, held, _open, _recorded, _healed, socialized) = self.w.solvency.sender(kicker).books();
-        let totals = self.w.solvency.sender(kicker).beneficiary_totals(self.w.market.address());
+        let (fund, held, _open, _recorded, _healed, socialized) =
+            self.w.solvency.sender(kicker).books();
+        let totals = self
+            .w
+            .solvency
+            .sender(kicker)
+            .beneficiary_totals(self.w.market.address());
         let (repaid, penalty, covered) = (totals.0, totals.1, totals.2);
         out.covered = tokens(covered);
         out.socialized = tokens(socialized);
@@ -944,7 +1087,11 @@ impl<'a> Runner<'a> {
         out.fund_end = tokens(fund);
         out.fund_drawdown = out.fund_start - out.fund_min;
         out.keeper_paid = tokens(keeper_paid);
-        out.recovery = if out.fair_value_sold > 0.0 { out.proceeds / out.fair_value_sold } else { 0.0 };
+        out.recovery = if out.fair_value_sold > 0.0 {
+            out.proceeds / out.fair_value_sold
+        } else {
+            0.0
+        };
         out.pool_sold = self.pool.sold;
         out.pool_slippage = self.pool.slippage();
         out.pool_max_discount = 1.0 - self.pool.min_ratio;
@@ -952,11 +1099,21 @@ impl<'a> Runner<'a> {
         // fund, as keeper pay, or held for open liquidations.
         let left = raised_total + wad(self.cfg.fund) + self.bonds;
         let right = repaid + penalty + covered + keeper_paid + fund + held;
-        let balance = self.w.dai.sender(kicker).balance_of(self.w.solvency.address());
+        let balance = self
+            .w
+            .dai
+            .sender(kicker)
+            .balance_of(self.w.solvency.address());
         out.accounting = vec![
             ("raised + fund_start + bonds".into(), left.to_string()),
-            ("repaid + penalty + covered + keeper_pay + fund + held".into(), right.to_string()),
-            ("sim-observed proceeds".into(), self.seen_proceeds.to_string()),
+            (
+                "repaid + penalty + covered + keeper_pay + fund + held".into(),
+                right.to_string(),
+            ),
+            (
+                "sim-observed proceeds".into(),
+                self.seen_proceeds.to_string(),
+            ),
             ("module raised".into(), raised_total.to_string()),
             ("module balance".into(), balance.to_string()),
         ];

@@ -96,19 +96,33 @@ impl PricePath {
         let shape: Vec<(f64, f64)> = match name {
             "flat" => vec![(0.0, 1.0), (12.0, 1.0)],
             // Gentle swings of about ±1.5%.
-            "calm" => (0..=48).map(|i| {
-                let h = i as f64 * 0.25;
-                (h, 1.0 + 0.015 * (h * 0.9).sin() * (h * 0.23).cos())
-            }).collect(),
+            "calm" => (0..=48)
+                .map(|i| {
+                    let h = i as f64 * 0.25;
+                    (h, 1.0 + 0.015 * (h * 0.9).sin() * (h * 0.23).cos())
+                })
+                .collect(),
             // 40% down over four hours, a little bounce, then flat.
             "crash" => vec![
-                (0.0, 1.0), (0.5, 0.99), (1.0, 0.93), (2.0, 0.82), (3.0, 0.70), (4.0, 0.60),
-                (5.0, 0.62), (8.0, 0.61), (12.0, 0.61),
+                (0.0, 1.0),
+                (0.5, 0.99),
+                (1.0, 0.93),
+                (2.0, 0.82),
+                (3.0, 0.70),
+                (4.0, 0.60),
+                (5.0, 0.62),
+                (8.0, 0.61),
+                (12.0, 0.61),
             ],
             // 35% in ten minutes, recovered to -5% within the hour.
             "flash" => vec![
-                (0.0, 1.0), (1.0, 1.0), (1.0 + 1.0 / 12.0, 0.80), (1.0 + 1.0 / 6.0, 0.65),
-                (1.5, 0.80), (2.0, 0.95), (6.0, 0.96),
+                (0.0, 1.0),
+                (1.0, 1.0),
+                (1.0 + 1.0 / 12.0, 0.80),
+                (1.0 + 1.0 / 6.0, 0.65),
+                (1.5, 0.80),
+                (2.0, 0.95),
+                (6.0, 0.96),
             ],
             // 30% down in a steady bleed over a day.
             "bleed" => vec![(0.0, 1.0), (24.0, 0.70), (30.0, 0.70)],
@@ -116,9 +130,21 @@ impl PricePath {
             // the morning, the sharp leg around 12:00-14:00 UTC, a second leg in the evening,
             // and the close near 111 (-43%).
             "black-thursday" => vec![
-                (0.0, 1.0), (3.0, 0.985), (6.0, 0.965), (9.0, 0.93), (10.5, 0.89),
-                (12.0, 0.84), (13.0, 0.76), (14.0, 0.70), (15.0, 0.715), (17.0, 0.71),
-                (19.0, 0.69), (21.0, 0.64), (22.5, 0.585), (23.5, 0.565), (24.0, 0.57),
+                (0.0, 1.0),
+                (3.0, 0.985),
+                (6.0, 0.965),
+                (9.0, 0.93),
+                (10.5, 0.89),
+                (12.0, 0.84),
+                (13.0, 0.76),
+                (14.0, 0.70),
+                (15.0, 0.715),
+                (17.0, 0.71),
+                (19.0, 0.69),
+                (21.0, 0.64),
+                (22.5, 0.585),
+                (23.5, 0.565),
+                (24.0, 0.57),
             ],
             other => {
                 return Err(format!(
@@ -143,11 +169,18 @@ impl PricePath {
         let noisy = name != "flat";
         let mut t = 0;
         while t <= end {
-            let noise = if noisy && t > 0 { 1.0 + rng.range(-0.004, 0.004) } else { 1.0 };
+            let noise = if noisy && t > 0 {
+                1.0 + rng.range(-0.004, 0.004)
+            } else {
+                1.0
+            };
             knots.push((t, start * interpolate(t as f64) * noise));
             t += 300;
         }
-        Ok(PricePath { name: name.to_string(), knots })
+        Ok(PricePath {
+            name: name.to_string(),
+            knots,
+        })
     }
 
     /// Reads a CSV of `seconds,price` lines (a header line and blank lines are skipped; `#`
@@ -187,7 +220,10 @@ impl PricePath {
         for k in &mut knots {
             k.0 -= t0;
         }
-        Ok(PricePath { name: name.to_string(), knots })
+        Ok(PricePath {
+            name: name.to_string(),
+            knots,
+        })
     }
 }
 
@@ -209,7 +245,12 @@ pub enum Strategy {
 
 impl Strategy {
     /// All four, in report order.
-    pub const ALL: [Strategy; 4] = [Strategy::Dump, Strategy::Dutch, Strategy::Batch, Strategy::Hybrid];
+    pub const ALL: [Strategy; 4] = [
+        Strategy::Dump,
+        Strategy::Dutch,
+        Strategy::Batch,
+        Strategy::Hybrid,
+    ];
 
     /// Short name.
     pub fn name(self) -> &'static str {
@@ -391,7 +432,11 @@ impl Config {
     /// Thursday: 12:30-15:30, the hours of the sharp leg when gas was out of reach).
     pub fn with_scenario(mut self, name: &str) -> Result<Config, String> {
         self.path = PricePath::builtin(name, 2_000.0, self.seed)?;
-        self.congestion = if name == "black-thursday" { Some((45_000, 55_800)) } else { None };
+        self.congestion = if name == "black-thursday" {
+            Some((45_000, 55_800))
+        } else {
+            None
+        };
         Ok(self)
     }
 
@@ -407,16 +452,42 @@ impl Config {
              congestion={} hole={} fund={} batch_threshold={} | dutch buf={} kind={} cut={} \
              step={}s tail={}s cusp={} floor={} tip={} chip={} | batch kick={}s commit={}s \
              reveal={}s reserve={} bond={}",
-            self.path.name, self.seed, self.borrowers, self.ltv.0, self.ltv.1,
-            self.collateral.0, self.collateral.1, self.lltv, self.penalty, self.pool_depth,
-            self.pool_fee, self.arb_half_life, self.keepers, self.bidders, self.gas_gwei,
+            self.path.name,
+            self.seed,
+            self.borrowers,
+            self.ltv.0,
+            self.ltv.1,
+            self.collateral.0,
+            self.collateral.1,
+            self.lltv,
+            self.penalty,
+            self.pool_depth,
+            self.pool_fee,
+            self.arb_half_life,
+            self.keepers,
+            self.bidders,
+            self.gas_gwei,
             match self.congestion {
                 Some((a, b)) => format!("{a}-{b}s"),
                 None => "none".into(),
             },
-            self.hole, self.fund, self.batch_threshold, d.buf, d.kind, d.cut, d.step, d.tail,
-            d.cusp, d.floor, d.tip, d.chip, b.kick_window, b.commit_window, b.reveal_window,
-            b.reserve, b.bond
+            self.hole,
+            self.fund,
+            self.batch_threshold,
+            d.buf,
+            d.kind,
+            d.cut,
+            d.step,
+            d.tail,
+            d.cusp,
+            d.floor,
+            d.tip,
+            d.chip,
+            b.kick_window,
+            b.commit_window,
+            b.reveal_window,
+            b.reserve,
+            b.bond
         );
         s
     }

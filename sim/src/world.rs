@@ -59,12 +59,16 @@ pub fn ray_price(x: f64) -> U256 {
 
 /// Base units to whole tokens.
 pub fn tokens(x: U256) -> f64 {
-    u128::try_from(x).map(|v| v as f64 / 1e18).unwrap_or(f64::INFINITY)
+    u128::try_from(x)
+        .map(|v| v as f64 / 1e18)
+        .unwrap_or(f64::INFINITY)
 }
 
 /// A RAY price to whole debt tokens per whole collateral token.
 pub fn price_of(x: U256) -> f64 {
-    u128::try_from(x).map(|v| v as f64 / 1e27).unwrap_or(f64::INFINITY)
+    u128::try_from(x)
+        .map(|v| v as f64 / 1e27)
+        .unwrap_or(f64::INFINITY)
 }
 
 /// Unwraps a contract call that must succeed; the panic names the call and the revert data.
@@ -131,10 +135,16 @@ impl World {
             market: Contract::new_at(addr(1_008)),
             admin,
         };
-        w.weth.sender(admin).constructor("Wrapped Ether".into(), "WETH".into(), 18);
-        w.dai.sender(admin).constructor("Dai".into(), "DAI".into(), 18);
+        w.weth
+            .sender(admin)
+            .constructor("Wrapped Ether".into(), "WETH".into(), 18);
+        w.dai
+            .sender(admin)
+            .constructor("Dai".into(), "DAI".into(), 18);
         must(
-            w.oracle.sender(admin).constructor(admin, 8, "WETH / DAI".into(), answer(price)),
+            w.oracle
+                .sender(admin)
+                .constructor(admin, 8, "WETH / DAI".into(), answer(price)),
             "oracle constructor",
         );
         must(
@@ -148,11 +158,28 @@ impl World {
             ),
             "solvency constructor",
         );
-        let (weth, dai, oracle, solvency) =
-            (w.weth.address(), w.dai.address(), w.oracle.address(), w.solvency.address());
-        must(w.dutch.sender(admin).constructor(admin, weth, dai, oracle, solvency), "dutch");
-        must(w.batch.sender(admin).constructor(admin, weth, dai, oracle, solvency), "batch");
-        must(w.engine.sender(admin).constructor(admin, solvency), "engine constructor");
+        let (weth, dai, oracle, solvency) = (
+            w.weth.address(),
+            w.dai.address(),
+            w.oracle.address(),
+            w.solvency.address(),
+        );
+        must(
+            w.dutch
+                .sender(admin)
+                .constructor(admin, weth, dai, oracle, solvency),
+            "dutch",
+        );
+        must(
+            w.batch
+                .sender(admin)
+                .constructor(admin, weth, dai, oracle, solvency),
+            "batch",
+        );
+        must(
+            w.engine.sender(admin).constructor(admin, solvency),
+            "engine constructor",
+        );
         must(
             w.market.sender(admin).constructor(
                 admin,
@@ -168,12 +195,34 @@ impl World {
         );
 
         // Roles, as script/Deploy.s.sol wires them.
-        must(w.solvency.sender(admin).set_kicker(w.engine.address(), true), "setKicker");
-        must(w.solvency.sender(admin).set_house(w.dutch.address(), true), "setHouse dutch");
-        must(w.solvency.sender(admin).set_house(w.batch.address(), true), "setHouse batch");
-        must(w.dutch.sender(admin).set_kicker(w.engine.address(), true), "dutch setKicker");
-        must(w.batch.sender(admin).set_kicker(w.engine.address(), true), "batch setKicker");
-        must(w.engine.sender(admin).set_protocol(w.market.address(), true), "setProtocol");
+        must(
+            w.solvency
+                .sender(admin)
+                .set_kicker(w.engine.address(), true),
+            "setKicker",
+        );
+        must(
+            w.solvency.sender(admin).set_house(w.dutch.address(), true),
+            "setHouse dutch",
+        );
+        must(
+            w.solvency.sender(admin).set_house(w.batch.address(), true),
+            "setHouse batch",
+        );
+        must(
+            w.dutch.sender(admin).set_kicker(w.engine.address(), true),
+            "dutch setKicker",
+        );
+        must(
+            w.batch.sender(admin).set_kicker(w.engine.address(), true),
+            "batch setKicker",
+        );
+        must(
+            w.engine
+                .sender(admin)
+                .set_protocol(w.market.address(), true),
+            "setProtocol",
+        );
 
         // Dutch house.
         let d = &cfg.dutch;
@@ -195,7 +244,12 @@ impl World {
             2 => (ray_factor(d.cut), U256::from(d.step)),
             _ => (ray_factor(d.cut), U256::ZERO),
         };
-        must(w.dutch.sender(admin).set_curve(U256::from(d.kind), cut, period), "setCurve");
+        must(
+            w.dutch
+                .sender(admin)
+                .set_curve(U256::from(d.kind), cut, period),
+            "setCurve",
+        );
 
         // Batch house: one commitment per bidder per batch.
         let b = &cfg.batch;
@@ -245,7 +299,9 @@ impl World {
     /// The feed answers `price` (whole DAI per WETH), updated now.
     pub fn set_price(&self, price: f64) {
         must(
-            self.oracle.sender(self.admin).set_answer(answer(price), U256::from(clock::now(0))),
+            self.oracle
+                .sender(self.admin)
+                .set_answer(answer(price), U256::from(clock::now(0))),
             "setAnswer",
         );
     }
@@ -253,15 +309,31 @@ impl World {
     /// `lender` supplies `amount` base units of DAI to the market.
     pub fn supply(&self, lender: Address, amount: U256) {
         must(self.dai.sender(lender).mint(lender, amount), "mint supply");
-        must(self.dai.sender(lender).approve(self.market.address(), amount), "approve supply");
+        must(
+            self.dai
+                .sender(lender)
+                .approve(self.market.address(), amount),
+            "approve supply",
+        );
         must(self.market.sender(lender).supply(amount), "supply");
     }
 
     /// `who` deposits `collateral` and borrows `debt` (base units).
     pub fn open_position(&self, who: Address, collateral: U256, debt: U256) {
-        must(self.weth.sender(who).mint(who, collateral), "mint collateral");
-        must(self.weth.sender(who).approve(self.market.address(), collateral), "approve");
-        must(self.market.sender(who).deposit_collateral(collateral), "depositCollateral");
+        must(
+            self.weth.sender(who).mint(who, collateral),
+            "mint collateral",
+        );
+        must(
+            self.weth
+                .sender(who)
+                .approve(self.market.address(), collateral),
+            "approve",
+        );
+        must(
+            self.market.sender(who).deposit_collateral(collateral),
+            "depositCollateral",
+        );
         must(self.market.sender(who).borrow(debt, who), "borrow");
     }
 

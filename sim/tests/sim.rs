@@ -8,7 +8,9 @@ use gavel_sim::scenario::{population, Config, PricePath, Strategy};
 /// A small crash: 24 borrowers, a shallow pool so that sales move it, a small fund so that
 /// some shortfall reaches the lenders.
 fn small(scenario: &str) -> Config {
-    let mut cfg = Config::standard().with_scenario(scenario).expect("built-in");
+    let mut cfg = Config::standard()
+        .with_scenario(scenario)
+        .expect("built-in");
     cfg.borrowers = 24;
     cfg.ltv = (0.55, 0.79);
     cfg.pool_depth = 600_000.0;
@@ -28,21 +30,35 @@ fn accounting_matches_the_contracts() {
     assert_eq!(report.outcomes.len(), 4);
     for o in &report.outcomes {
         assert!(o.liquidations > 0, "{}: the crash liquidates", o.strategy);
-        assert!(o.accounting_ok, "{}: books differ: {:?}", o.strategy, o.accounting);
+        assert!(
+            o.accounting_ok,
+            "{}: books differ: {:?}",
+            o.strategy, o.accounting
+        );
         if o.strategy == "dump" {
             continue;
         }
         // Σ raised + fund at start + forfeited bonds == repaid + penalty to the market +
         // covered + keeper pay + fund at end + held, in base units; and what the simulator saw
         // keepers and bidders pay equals what the module booked.
-        let side = |name: &str| o.accounting.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+        let side = |name: &str| {
+            o.accounting
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        };
         assert_eq!(
             side("raised + fund_start + bonds"),
             side("repaid + penalty + covered + keeper_pay + fund + held"),
             "{}",
             o.strategy
         );
-        assert_eq!(side("sim-observed proceeds"), side("module raised"), "{}", o.strategy);
+        assert_eq!(
+            side("sim-observed proceeds"),
+            side("module raised"),
+            "{}",
+            o.strategy
+        );
         // Bad debt is what the fund covered plus what the lenders lost (module side).
         if o.stuck_debt == 0.0 {
             assert!(
@@ -55,12 +71,26 @@ fn accounting_matches_the_contracts() {
             );
         }
         assert!(o.lender_loss + 1e-9 >= o.socialized, "{}", o.strategy);
-        assert!(o.recovery > 0.3 && o.recovery < 1.3, "{}: recovery {}", o.strategy, o.recovery);
+        assert!(
+            o.recovery > 0.3 && o.recovery < 1.3,
+            "{}: recovery {}",
+            o.strategy,
+            o.recovery
+        );
     }
-    let by = |name: &str| report.outcomes.iter().find(|o| o.strategy == name).expect("ran");
+    let by = |name: &str| {
+        report
+            .outcomes
+            .iter()
+            .find(|o| o.strategy == name)
+            .expect("ran")
+    };
     assert!(by("dutch").takes > 0, "keepers took");
     assert!(by("batch").batches > 0 && by("batch").dutch_auctions <= by("batch").fallbacks);
-    assert!(by("hybrid").batches > 0 && by("hybrid").dutch_auctions > 0, "hybrid uses both houses");
+    assert!(
+        by("hybrid").batches > 0 && by("hybrid").dutch_auctions > 0,
+        "hybrid uses both houses"
+    );
 }
 
 #[test]
@@ -78,7 +108,10 @@ fn accounting_holds_through_congestion_and_redos() {
     assert!(dutch.accounting_ok, "dutch: {:?}", dutch.accounting);
     let batch = &report.outcomes[1];
     assert!(batch.accounting_ok, "batch: {:?}", batch.accounting);
-    assert!(batch.fallbacks + batch.unrevealed > 0, "congestion hit the batches");
+    assert!(
+        batch.fallbacks + batch.unrevealed > 0,
+        "congestion hit the batches"
+    );
 }
 
 #[test]
@@ -104,10 +137,22 @@ fn skipping_logs_changes_nothing_else() {
     for strategy in [Strategy::Dutch, Strategy::Batch] {
         let silent = run_with_logs(&cfg, strategy, false);
         let logged = run_with_logs(&cfg, strategy, true);
-        assert!(silent.liquidations > 0, "{}: the crash liquidates", strategy.name());
-        assert_eq!(outcome_full_json(&silent), outcome_full_json(&logged), "{}", strategy.name());
+        assert!(
+            silent.liquidations > 0,
+            "{}: the crash liquidates",
+            strategy.name()
+        );
+        assert_eq!(
+            outcome_full_json(&silent),
+            outcome_full_json(&logged),
+            "{}",
+            strategy.name()
+        );
     }
-    assert!(gavel_common::log::recording(), "the thread's setting is restored");
+    assert!(
+        gavel_common::log::recording(),
+        "the thread's setting is restored"
+    );
 }
 
 #[test]
@@ -117,7 +162,12 @@ fn no_price_drop_no_liquidations() {
     let report = run_all(&cfg);
     for o in &report.outcomes {
         assert_eq!(o.liquidations, 0, "{}", o.strategy);
-        assert_eq!((o.bad_debt, o.lender_loss, o.proceeds), (0.0, 0.0, 0.0), "{}", o.strategy);
+        assert_eq!(
+            (o.bad_debt, o.lender_loss, o.proceeds),
+            (0.0, 0.0, 0.0),
+            "{}",
+            o.strategy
+        );
         assert_eq!(o.fund_end, o.fund_start, "{}", o.strategy);
         assert!(o.accounting_ok, "{}", o.strategy);
     }
@@ -130,7 +180,10 @@ fn outcome_survives_the_worker_round_trip() {
     let report = run_all(&cfg);
     let o = &report.outcomes[0];
     assert!(!o.samples.is_empty() && !o.sales.is_empty());
-    assert_eq!(&outcome_from_json(&outcome_full_json(o)).expect("parses"), o);
+    assert_eq!(
+        &outcome_from_json(&outcome_full_json(o)).expect("parses"),
+        o
+    );
 }
 
 #[test]
@@ -150,12 +203,24 @@ fn price_paths() {
 
     let csv = "seconds,price\n# replay\n100,2000\n700, 1500\n1300,1800\n";
     let path = PricePath::from_csv("mine.csv", csv).expect("parses");
-    assert_eq!(path.knots, vec![(0, 2_000.0), (600, 1_500.0), (1_200, 1_800.0)]);
+    assert_eq!(
+        path.knots,
+        vec![(0, 2_000.0), (600, 1_500.0), (1_200, 1_800.0)]
+    );
     assert_eq!(path.at(300), 1_750.0);
     assert_eq!(path.at(5_000), 1_800.0);
-    assert!(PricePath::from_csv("x", "0,1\n0,2\n").is_err(), "time must increase");
-    assert!(PricePath::from_csv("x", "0,1\n5,-2\n").is_err(), "prices are positive");
-    assert!(PricePath::from_csv("x", "0,1\n").is_err(), "two points at least");
+    assert!(
+        PricePath::from_csv("x", "0,1\n0,2\n").is_err(),
+        "time must increase"
+    );
+    assert!(
+        PricePath::from_csv("x", "0,1\n5,-2\n").is_err(),
+        "prices are positive"
+    );
+    assert!(
+        PricePath::from_csv("x", "0,1\n").is_err(),
+        "two points at least"
+    );
 }
 
 #[test]
@@ -166,7 +231,12 @@ fn population_follows_the_configuration() {
     assert_eq!(people, population(&cfg), "deterministic");
     for b in &people {
         let ltv = b.debt / (b.collateral * 2_000.0);
-        assert!(ltv <= cfg.ltv.1 + 1e-9 && ltv >= cfg.ltv.0 - 0.01, "ltv {ltv}");
-        assert!(b.collateral >= cfg.collateral.0 * 0.999 && b.collateral <= cfg.collateral.1 * 1.001);
+        assert!(
+            ltv <= cfg.ltv.1 + 1e-9 && ltv >= cfg.ltv.0 - 0.01,
+            "ltv {ltv}"
+        );
+        assert!(
+            b.collateral >= cfg.collateral.0 * 0.999 && b.collateral <= cfg.collateral.1 * 1.001
+        );
     }
 }

@@ -54,7 +54,10 @@ pub fn run(args: &[String]) -> Result<ExitCode, String> {
 
     if check {
         if problems.is_empty() {
-            println!("interfaces: {} generated interface(s) match the code", generated.len());
+            println!(
+                "interfaces: {} generated interface(s) match the code",
+                generated.len()
+            );
             return Ok(ExitCode::SUCCESS);
         }
         for problem in &problems {
@@ -79,7 +82,10 @@ pub fn run(args: &[String]) -> Result<ExitCode, String> {
         let path = dir.join(file);
         std::fs::remove_file(&path)
             .map_err(|e| format!("cannot remove stale {}: {e}", path.display()))?;
-        println!("interfaces: removed {} (no contract generates it)", path.display());
+        println!(
+            "interfaces: removed {} (no contract generates it)",
+            path.display()
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -89,8 +95,10 @@ fn generate(
     workspace: &Workspace,
     contracts: &[&Contract],
 ) -> Result<BTreeMap<String, String>, String> {
-    let features: Vec<String> =
-        contracts.iter().map(|c| format!("{}/export-abi", c.package)).collect();
+    let features: Vec<String> = contracts
+        .iter()
+        .map(|c| format!("{}/export-abi", c.package))
+        .collect();
     let mut build = Command::new(cargo());
     build
         .current_dir(&workspace.root)
@@ -99,10 +107,17 @@ fn generate(
     for contract in contracts {
         build.args(["-p", &contract.package]);
     }
-    println!("interfaces: cargo build --bins --features {}", features.join(","));
-    let status = build.status().map_err(|e| format!("cannot run cargo build: {e}"))?;
+    println!(
+        "interfaces: cargo build --bins --features {}",
+        features.join(",")
+    );
+    let status = build
+        .status()
+        .map_err(|e| format!("cannot run cargo build: {e}"))?;
     if !status.success() {
-        return Err(format!("building the export-abi binaries failed ({status})"));
+        return Err(format!(
+            "building the export-abi binaries failed ({status})"
+        ));
     }
 
     let mut out = BTreeMap::new();
@@ -122,7 +137,10 @@ fn generate(
         let text = String::from_utf8(output.stdout)
             .map_err(|e| format!("{} printed invalid UTF-8: {e}", binary.display()))?;
         let name = interface_name(&text).ok_or_else(|| {
-            format!("{} printed no `interface <Name>` declaration", binary.display())
+            format!(
+                "{} printed no `interface <Name>` declaration",
+                binary.display()
+            )
         })?;
         if !text.contains(GENERATED_MARKER) {
             return Err(format!(
@@ -141,8 +159,10 @@ fn generate(
 pub fn interface_name(text: &str) -> Option<String> {
     text.lines().find_map(|line| {
         let rest = line.trim_start().strip_prefix("interface ")?;
-        let name: String =
-            rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
         (!name.is_empty()).then_some(name)
     })
 }
@@ -154,7 +174,9 @@ fn read_generated_files(dir: &Path) -> Result<BTreeMap<String, String>, String> 
         return Ok(out);
     };
     for entry in entries {
-        let path = entry.map_err(|e| format!("cannot list {}: {e}", dir.display()))?.path();
+        let path = entry
+            .map_err(|e| format!("cannot list {}: {e}", dir.display()))?
+            .path();
         if path.extension().is_some_and(|e| e == "sol") {
             let text = std::fs::read_to_string(&path)
                 .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
@@ -187,7 +209,9 @@ pub fn compare(
         }
     }
     for file in on_disk.keys().filter(|f| !generated.contains_key(*f)) {
-        problems.push(format!("interfaces/{file} is generated but no contract produces it"));
+        problems.push(format!(
+            "interfaces/{file} is generated but no contract produces it"
+        ));
     }
     problems
 }
@@ -216,7 +240,10 @@ mod tests {
     use super::*;
 
     fn files(entries: &[(&str, &str)]) -> BTreeMap<String, String> {
-        entries.iter().map(|(f, t)| (f.to_string(), t.to_string())).collect()
+        entries
+            .iter()
+            .map(|(f, t)| (f.to_string(), t.to_string()))
+            .collect()
     }
 
     #[test]
@@ -234,15 +261,21 @@ mod tests {
 
     #[test]
     fn an_edited_signature_is_drift() {
-        let generated =
-            files(&[("IA.sol", "interface IA {\n    function take(uint256 id) external;\n}\n")]);
+        let generated = files(&[(
+            "IA.sol",
+            "interface IA {\n    function take(uint256 id) external;\n}\n",
+        )]);
         let on_disk = files(&[(
             "IA.sol",
             "interface IA {\n    function take(uint256 id, uint256 amount) external;\n}\n",
         )]);
         let problems = compare(&generated, &on_disk);
         assert_eq!(problems.len(), 1);
-        assert!(problems[0].contains("IA.sol is out of date: line 2"), "{}", problems[0]);
+        assert!(
+            problems[0].contains("IA.sol is out of date: line 2"),
+            "{}",
+            problems[0]
+        );
         assert!(problems[0].contains("function take(uint256 id) external;"));
     }
 

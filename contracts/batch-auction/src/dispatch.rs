@@ -164,8 +164,7 @@ impl BatchAuction {
             return Err(Vec::new());
         };
         let selector = u32::from_be_bytes(*selector);
-        let Some(&(_, kinds, function)) = FUNCTIONS.iter().find(|(s, _, _)| *s == selector)
-        else {
+        let Some(&(_, kinds, function)) = FUNCTIONS.iter().find(|(s, _, _)| *s == selector) else {
             return Err(Vec::new());
         };
         let [a0, a1, a2, a3, a4, a5, a6, a7] = decode(rest, kinds)?;
@@ -174,7 +173,13 @@ impl BatchAuction {
         let data = match function {
             Function::Constructor => {
                 self.constructor_guard()?;
-                self.constructor(address(a0), address(a1), address(a2), address(a3), address(a4))?;
+                self.constructor(
+                    address(a0),
+                    address(a1),
+                    address(a2),
+                    address(a3),
+                    address(a4),
+                )?;
                 words(&none)
             }
             Function::Kick => words(&[self.kick(a0, a1, a2, address(a3), address(a4))?]),

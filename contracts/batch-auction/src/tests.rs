@@ -92,18 +92,35 @@ impl World {
             kicker: addr(2),
             beneficiary: addr(3),
         };
-        w.coll.sender(w.admin).constructor(String::from("Wrapped Ether"), String::from("WETH"), cd);
-        w.debt.sender(w.admin).constructor(String::from("Dai"), String::from("DAI"), dd);
+        w.coll
+            .sender(w.admin)
+            .constructor(String::from("Wrapped Ether"), String::from("WETH"), cd);
+        w.debt
+            .sender(w.admin)
+            .constructor(String::from("Dai"), String::from("DAI"), dd);
         w.oracle
             .sender(w.admin)
             .constructor(w.admin, 8, String::from("ETH / USD"), feed())
             .motsu_unwrap();
         w.module
             .sender(w.admin)
-            .constructor(w.admin, w.debt.address(), U256::ZERO, U256::ZERO, U256::ZERO, U256::ZERO)
+            .constructor(
+                w.admin,
+                w.debt.address(),
+                U256::ZERO,
+                U256::ZERO,
+                U256::ZERO,
+                U256::ZERO,
+            )
             .motsu_unwrap();
-        w.module.sender(w.admin).set_kicker(w.kicker, true).motsu_unwrap();
-        w.module.sender(w.admin).set_house(w.house.address(), true).motsu_unwrap();
+        w.module
+            .sender(w.admin)
+            .set_kicker(w.kicker, true)
+            .motsu_unwrap();
+        w.module
+            .sender(w.admin)
+            .set_house(w.house.address(), true)
+            .motsu_unwrap();
         w.house
             .sender(w.admin)
             .constructor(
@@ -138,33 +155,70 @@ impl World {
                 u(86_400),
             )
             .motsu_unwrap();
-        self.house.sender(self.admin).set_kicker(self.kicker, true).motsu_unwrap();
+        self.house
+            .sender(self.admin)
+            .set_kicker(self.kicker, true)
+            .motsu_unwrap();
     }
 
     /// Opens a liquidation (debt = tab) in the module and kicks it into the house; returns
     /// `(liquidationId, batchId)`.
     fn kick(&self, tab: U256, lot: U256, usr: Address) -> (U256, U256) {
-        self.coll.sender(self.kicker).mint(self.kicker, lot).motsu_unwrap();
-        self.coll.sender(self.kicker).approve(self.house.address(), lot).motsu_unwrap();
-        let id = self.module.sender(self.kicker).open(self.beneficiary, tab, tab).motsu_unwrap();
-        let batch = self.house.sender(self.kicker).kick(id, tab, lot, usr, addr(99)).motsu_unwrap();
+        self.coll
+            .sender(self.kicker)
+            .mint(self.kicker, lot)
+            .motsu_unwrap();
+        self.coll
+            .sender(self.kicker)
+            .approve(self.house.address(), lot)
+            .motsu_unwrap();
+        let id = self
+            .module
+            .sender(self.kicker)
+            .open(self.beneficiary, tab, tab)
+            .motsu_unwrap();
+        let batch = self
+            .house
+            .sender(self.kicker)
+            .kick(id, tab, lot, usr, addr(99))
+            .motsu_unwrap();
         (id, batch)
     }
 
     /// Funds `bidder` with `deposit` and commits to `(amount, price, salt)`.
-    fn commit(&self, bidder: Address, batch: U256, amount: U256, price: U256, s: u64, deposit: U256) {
+    fn commit(
+        &self,
+        bidder: Address,
+        batch: U256,
+        amount: U256,
+        price: U256,
+        s: u64,
+        deposit: U256,
+    ) {
         self.fund_bidder(bidder, deposit);
         let hash = commitment(batch, bidder, amount, price, salt(s));
-        self.house.sender(bidder).commit(batch, hash, deposit).motsu_unwrap();
+        self.house
+            .sender(bidder)
+            .commit(batch, hash, deposit)
+            .motsu_unwrap();
     }
 
     fn fund_bidder(&self, bidder: Address, deposit: U256) {
-        self.debt.sender(bidder).mint(bidder, deposit).motsu_unwrap();
-        self.debt.sender(bidder).approve(self.house.address(), deposit).motsu_unwrap();
+        self.debt
+            .sender(bidder)
+            .mint(bidder, deposit)
+            .motsu_unwrap();
+        self.debt
+            .sender(bidder)
+            .approve(self.house.address(), deposit)
+            .motsu_unwrap();
     }
 
     fn reveal(&self, bidder: Address, batch: U256, amount: U256, price: U256, s: u64) {
-        self.house.sender(bidder).reveal(batch, amount, price, salt(s)).motsu_unwrap();
+        self.house
+            .sender(bidder)
+            .reveal(batch, amount, price, salt(s))
+            .motsu_unwrap();
     }
 
     /// `(phase, kickEnd, commitEnd, revealEnd, kicks, commits, reveals, totalLot)`.
@@ -234,7 +288,11 @@ impl World {
 
     /// `(won, paid, refund)` of `bidder` (zeros before settlement).
     fn preview(&self, batch: U256, bidder: Address) -> (U256, U256, U256) {
-        let (_, _, won, paid, refund) = self.house.sender(self.admin).preview(batch, bidder).motsu_unwrap();
+        let (_, _, won, paid, refund) = self
+            .house
+            .sender(self.admin)
+            .preview(batch, bidder)
+            .motsu_unwrap();
         (won, paid, refund)
     }
 }
@@ -261,7 +319,13 @@ fn constructor_validates_and_records_config() {
         w.house.sender(w.admin).config();
     assert_eq!(
         (collateral, debt, oracle, solvency, guardian),
-        (w.coll.address(), w.debt.address(), w.oracle.address(), w.module.address(), Address::ZERO)
+        (
+            w.coll.address(),
+            w.debt.address(),
+            w.oracle.address(),
+            w.module.address(),
+            Address::ZERO
+        )
     );
     assert_eq!((stopped, last, open), (U256::ZERO, U256::ZERO, U256::ZERO));
     // Debt has 10 more decimals than collateral: prices on a 10^10 RAY grid.
@@ -271,12 +335,26 @@ fn constructor_validates_and_records_config() {
     // A second construction is refused by the dispatcher's guard; zero and equal tokens here.
     let other: Contract<BatchAuction> = Contract::new();
     assert_reverts(
-        other.sender(w.admin).constructor(w.admin, Address::ZERO, w.debt.address(), w.oracle.address(), w.module.address()),
+        other.sender(w.admin).constructor(
+            w.admin,
+            Address::ZERO,
+            w.debt.address(),
+            w.oracle.address(),
+            w.module.address(),
+        ),
         encoded(ZeroAddress {}),
     );
     assert_reverts(
-        other.sender(w.admin).constructor(w.admin, w.coll.address(), w.coll.address(), w.oracle.address(), w.module.address()),
-        encoded(SameToken { token: w.coll.address() }),
+        other.sender(w.admin).constructor(
+            w.admin,
+            w.coll.address(),
+            w.coll.address(),
+            w.oracle.address(),
+            w.module.address(),
+        ),
+        encoded(SameToken {
+            token: w.coll.address(),
+        }),
     );
 }
 
@@ -287,18 +365,41 @@ fn parameters_are_validated() {
     let a = w.admin;
     // Nothing configured: a kick is refused.
     h.sender(a).set_kicker(w.kicker, true).motsu_unwrap();
-    w.coll.sender(w.kicker).mint(w.kicker, e18(1)).motsu_unwrap();
-    w.coll.sender(w.kicker).approve(h.address(), e18(1)).motsu_unwrap();
-    let id = w.module.sender(w.kicker).open(w.beneficiary, e18(1), e18(1)).motsu_unwrap();
-    assert_reverts(h.sender(w.kicker).kick(id, e18(1), e18(1), addr(9), addr(9)), encoded(NotConfigured {}));
+    w.coll
+        .sender(w.kicker)
+        .mint(w.kicker, e18(1))
+        .motsu_unwrap();
+    w.coll
+        .sender(w.kicker)
+        .approve(h.address(), e18(1))
+        .motsu_unwrap();
+    let id = w
+        .module
+        .sender(w.kicker)
+        .open(w.beneficiary, e18(1), e18(1))
+        .motsu_unwrap();
+    assert_reverts(
+        h.sender(w.kicker)
+            .kick(id, e18(1), e18(1), addr(9), addr(9)),
+        encoded(NotConfigured {}),
+    );
 
     // Valid: kick 99 < commit 100, reveal 50, maxBids 2000, reserve 1, bond 5, minBid 6, age 7.
     let good = [u(99), u(100), u(50), u(2_000), RAY, u(5), u(6), u(7)];
-    let set = |p: [U256; 8]| h.sender(a).set_params(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7]);
+    let set = |p: [U256; 8]| {
+        h.sender(a)
+            .set_params(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7])
+    };
     let bad = |index: usize, key: [u8; 32], data: U256| {
         let mut p = good;
         p[index] = data;
-        assert_reverts(set(p), encoded(InvalidParameter { what: name(key), data }));
+        assert_reverts(
+            set(p),
+            encoded(InvalidParameter {
+                what: name(key),
+                data,
+            }),
+        );
     };
     bad(0, names::KICK_WINDOW, U256::ZERO);
     bad(0, names::KICK_WINDOW, u(100));
@@ -316,7 +417,9 @@ fn parameters_are_validated() {
     bad(7, names::MAX_AGE, U256::ZERO);
     // Only the admin.
     assert_reverts(
-        h.sender(w.kicker).set_params(good[0], good[1], good[2], good[3], good[4], good[5], good[6], good[7]),
+        h.sender(w.kicker).set_params(
+            good[0], good[1], good[2], good[3], good[4], good[5], good[6], good[7],
+        ),
         encoded(OwnableUnauthorizedAccount { account: w.kicker }),
     );
     set(good).motsu_unwrap();
@@ -330,9 +433,15 @@ fn parameters_are_validated() {
         minBid: u(6),
         maxAge: u(7),
     });
-    assert_eq!(h.sender(a).params(), (u(99), u(100), u(50), u(2_000), RAY, u(5), u(6), u(7)));
+    assert_eq!(
+        h.sender(a).params(),
+        (u(99), u(100), u(50), u(2_000), RAY, u(5), u(6), u(7))
+    );
     // A running batch keeps what it opened with.
-    let batch = h.sender(w.kicker).kick(id, e18(1), e18(1), addr(9), addr(9)).motsu_unwrap();
+    let batch = h
+        .sender(w.kicker)
+        .kick(id, e18(1), e18(1), addr(9), addr(9))
+        .motsu_unwrap();
     set([u(1), u(2), u(3), u(4), U256::ZERO, u(8), u(9), u(10)]).motsu_unwrap();
     assert_eq!(h.sender(a).batch_terms(batch), (u(5), u(6), RAY, u(2_000)));
     assert_eq!(w.batch(batch).2, u((T0 + 100).into()));
@@ -366,7 +475,10 @@ fn kicks_join_the_open_batch_until_its_kick_window_ends() {
     assert_eq!(w.record(id1).1, w.house.address());
     assert_eq!(w.record(id2).1, w.house.address());
     let (phase, _, _, _, kicks, commits, reveals, total) = w.batch(u(1));
-    assert_eq!((phase, kicks, commits, reveals, total), (u(1), u(2), u(0), u(0), e18(3)));
+    assert_eq!(
+        (phase, kicks, commits, reveals, total),
+        (u(1), u(2), u(0), u(0), e18(3))
+    );
     assert_eq!(
         w.house.sender(w.admin).kick_of(u(1), u(1)),
         (id2, e18(2_000), e18(2), addr(11), w.kicker)
@@ -391,20 +503,57 @@ fn kick_is_validated() {
     let w = World::new();
     let h = &w.house;
     let stranger = addr(50);
-    assert_reverts(h.sender(stranger).kick(u(1), u(1), u(1), addr(9), addr(9)), encoded(Unauthorized { account: stranger }));
-    assert_reverts(h.sender(w.kicker).kick(u(1), U256::ZERO, u(1), addr(9), addr(9)), encoded(ZeroAmount {}));
-    assert_reverts(h.sender(w.kicker).kick(u(1), u(1), U256::ZERO, addr(9), addr(9)), encoded(ZeroAmount {}));
-    assert_reverts(h.sender(w.kicker).kick(u(1), u(1), u(1), Address::ZERO, addr(9)), encoded(ZeroAddress {}));
+    assert_reverts(
+        h.sender(stranger).kick(u(1), u(1), u(1), addr(9), addr(9)),
+        encoded(Unauthorized { account: stranger }),
+    );
+    assert_reverts(
+        h.sender(w.kicker)
+            .kick(u(1), U256::ZERO, u(1), addr(9), addr(9)),
+        encoded(ZeroAmount {}),
+    );
+    assert_reverts(
+        h.sender(w.kicker)
+            .kick(u(1), u(1), U256::ZERO, addr(9), addr(9)),
+        encoded(ZeroAmount {}),
+    );
+    assert_reverts(
+        h.sender(w.kicker)
+            .kick(u(1), u(1), u(1), Address::ZERO, addr(9)),
+        encoded(ZeroAddress {}),
+    );
     let big = u(u128::MAX) + u(1);
-    assert_reverts(h.sender(w.kicker).kick(u(1), big, u(1), addr(9), addr(9)), encoded(ValueTooLarge { value: big, max: u(u128::MAX) }));
+    assert_reverts(
+        h.sender(w.kicker).kick(u(1), big, u(1), addr(9), addr(9)),
+        encoded(ValueTooLarge {
+            value: big,
+            max: u(u128::MAX),
+        }),
+    );
     // The module refuses an unknown liquidation: the whole kick reverts.
-    let err = h.sender(w.kicker).kick(u(1), u(1), u(1), addr(9), addr(9)).motsu_unwrap_err();
+    let err = h
+        .sender(w.kicker)
+        .kick(u(1), u(1), u(1), addr(9), addr(9))
+        .motsu_unwrap_err();
     assert_eq!(&err.data()[..4], &ExternalCallFailed::SELECTOR);
-    assert_eq!(w.house.sender(w.admin).config().7, U256::ZERO, "no batch opened");
+    assert_eq!(
+        w.house.sender(w.admin).config().7,
+        U256::ZERO,
+        "no batch opened"
+    );
     // Without approval the pull fails.
-    let id = w.module.sender(w.kicker).open(w.beneficiary, u(5), u(5)).motsu_unwrap();
-    let err = h.sender(w.kicker).kick(id, u(5), u(5), addr(9), addr(9)).motsu_unwrap_err();
-    let failed = encoded(SafeErc20FailedOperation { token: w.coll.address() });
+    let id = w
+        .module
+        .sender(w.kicker)
+        .open(w.beneficiary, u(5), u(5))
+        .motsu_unwrap();
+    let err = h
+        .sender(w.kicker)
+        .kick(id, u(5), u(5), addr(9), addr(9))
+        .motsu_unwrap_err();
+    let failed = encoded(SafeErc20FailedOperation {
+        token: w.coll.address(),
+    });
     assert_eq!(err.data(), failed.as_slice());
 }
 
@@ -426,7 +575,14 @@ fn full_lifecycle_with_several_bidders_and_kicks() {
     w.commit(bob, batch, e18(5), px(1_700), 3, e18(9_000));
     w.commit(carol, batch, e18(6), px(1_500), 4, e18(9_000));
     assert_eq!(w.house_debt(), e18(31_000));
-    assert_eq!(w.house.sender(w.admin).preview(batch, alice).motsu_unwrap().0, u(2));
+    assert_eq!(
+        w.house
+            .sender(w.admin)
+            .preview(batch, alice)
+            .motsu_unwrap()
+            .0,
+        u(2)
+    );
     w.to_reveal(batch);
     w.reveal(alice, batch, e18(4), px(1_900), 1);
     w.reveal(bob, batch, e18(5), px(1_700), 3);
@@ -463,7 +619,12 @@ fn full_lifecycle_with_several_bidders_and_kicks() {
     assert_eq!(refund_a, e18(13_000) - paid_a);
     assert_eq!(refund_b, e18(9_000) - paid_b);
     assert_eq!(raised, paid_a + paid_b);
-    w.house.assert_emitted(&Settle { batchId: batch, price, sold, raised });
+    w.house.assert_emitted(&Settle {
+        batchId: batch,
+        price,
+        sold,
+        raised,
+    });
 
     // Both tabs are covered: each liquidation finished; leftovers went to the users.
     let (status1, house1, raised1) = w.record(id1);
@@ -482,13 +643,26 @@ fn full_lifecycle_with_several_bidders_and_kicks() {
     assert_eq!(w.house_debt(), refund_a + refund_b + refund_c);
 
     assert_eq!(w.claim(alice, batch), (won_a, refund_a));
-    w.house.assert_emitted(&Claim { batchId: batch, bidder: alice, won: won_a, paid: paid_a, refund: refund_a });
+    w.house.assert_emitted(&Claim {
+        batchId: batch,
+        bidder: alice,
+        won: won_a,
+        paid: paid_a,
+        refund: refund_a,
+    });
     assert_eq!(w.claim(bob, batch), (won_b, refund_b));
     assert_eq!(w.claim(carol, batch), (U256::ZERO, e18(9_000)));
     // Nothing is stranded.
     assert_eq!(w.house_coll(), U256::ZERO);
     assert_eq!(w.house_debt(), U256::ZERO);
-    assert!(w.house.sender(w.admin).preview(batch, alice).motsu_unwrap().1, "claimed");
+    assert!(
+        w.house
+            .sender(w.admin)
+            .preview(batch, alice)
+            .motsu_unwrap()
+            .1,
+        "claimed"
+    );
 }
 
 #[motsu::test]
@@ -556,7 +730,10 @@ fn demand_short_of_supply_returns_the_rest_to_the_kicker() {
     let (status1, house1, raised1) = w.record(id1);
     let (status2, house2, raised2) = w.record(id2);
     // Open and unheld again: the kicker may re-kick (Dutch) or finalize.
-    assert_eq!((status1, status2, house1, house2), (1, 1, Address::ZERO, Address::ZERO));
+    assert_eq!(
+        (status1, status2, house1, house2),
+        (1, 1, Address::ZERO, Address::ZERO)
+    );
     assert_eq!(raised1 + raised2, e18(6_000));
     // 1,200 per unit exactly: no rounding.
     assert_eq!((raised1, raised2), (sold1 * u(1_200), sold2 * u(1_200)));
@@ -579,8 +756,23 @@ fn all_bids_below_reserve_sell_nothing() {
     w.to_settle(batch);
     let before = w.coll_of(w.kicker);
     w.settle(batch);
-    assert_eq!(w.result(batch), (U256::ZERO, U256::ZERO, U256::ZERO, U256::ZERO, U256::ZERO, U256::ZERO));
-    w.house.assert_emitted(&Settle { batchId: batch, price: U256::ZERO, sold: U256::ZERO, raised: U256::ZERO });
+    assert_eq!(
+        w.result(batch),
+        (
+            U256::ZERO,
+            U256::ZERO,
+            U256::ZERO,
+            U256::ZERO,
+            U256::ZERO,
+            U256::ZERO
+        )
+    );
+    w.house.assert_emitted(&Settle {
+        batchId: batch,
+        price: U256::ZERO,
+        sold: U256::ZERO,
+        raised: U256::ZERO,
+    });
     assert_eq!(w.coll_of(w.kicker) - before, e18(10));
     assert_eq!(w.record(id), (1, Address::ZERO, U256::ZERO));
     assert_eq!(w.claim(a, batch), (U256::ZERO, e18(10_000)));
@@ -604,7 +796,11 @@ fn a_non_revealer_forfeits_exactly_the_bond() {
     // the sale (raised - tab: the winner pays ceil(ceil(1,000 / 1,500) * 1,500)).
     let raised = w.result(batch).2;
     assert_eq!(w.fund() - fund, e18(20) + raised - e18(1_000));
-    w.house.assert_emitted(&Slash { batchId: batch, count: u(2), amount: e18(20) });
+    w.house.assert_emitted(&Slash {
+        batchId: batch,
+        count: u(2),
+        amount: e18(20),
+    });
     assert_eq!(w.preview(batch, lazy), (U256::ZERO, U256::ZERO, e18(70)));
     assert_eq!(w.claim(lazy, batch), (U256::ZERO, e18(70)));
     w.claim(a, batch);
@@ -622,26 +818,56 @@ fn commit_is_validated() {
     let a = addr(20);
     w.fund_bidder(a, e18(100));
     let hash = commitment(batch, a, e18(1), px(1_000), salt(1));
-    assert_reverts(w.house.sender(a).commit(batch, hash, U256::ZERO), encoded(ZeroAmount {}));
+    assert_reverts(
+        w.house.sender(a).commit(batch, hash, U256::ZERO),
+        encoded(ZeroAmount {}),
+    );
     assert_reverts(
         w.house.sender(a).commit(batch, hash, e18(9)),
-        encoded(DepositBelowBond { deposit: e18(9), bond: e18(10) }),
+        encoded(DepositBelowBond {
+            deposit: e18(9),
+            bond: e18(10),
+        }),
     );
-    assert_reverts(w.house.sender(a).commit(u(9), hash, e18(10)), encoded(WrongPhase { batchId: u(9), phase: u(0) }));
+    assert_reverts(
+        w.house.sender(a).commit(u(9), hash, e18(10)),
+        encoded(WrongPhase {
+            batchId: u(9),
+            phase: u(0),
+        }),
+    );
     // maxBids: a second batch configured with 2.
     w.house
         .sender(w.admin)
-        .set_params(u(KICK_WINDOW.into()), u(COMMIT_WINDOW.into()), u(REVEAL_WINDOW.into()), u(2), RAY / u(2), e18(10), u(1), u(86_400))
+        .set_params(
+            u(KICK_WINDOW.into()),
+            u(COMMIT_WINDOW.into()),
+            u(REVEAL_WINDOW.into()),
+            u(2),
+            RAY / u(2),
+            e18(10),
+            u(1),
+            u(86_400),
+        )
         .motsu_unwrap();
     clock::set(T0 + KICK_WINDOW);
     let (_, batch2) = w.kick(e18(1_000), e18(1), addr(30));
     w.commit(a, batch2, e18(1), px(1_000), 1, e18(10));
     w.commit(a, batch2, e18(1), px(1_000), 1, e18(10));
     w.fund_bidder(a, e18(10));
-    assert_reverts(w.house.sender(a).commit(batch2, hash, e18(10)), encoded(TooManyBids { maxBids: u(2) }));
+    assert_reverts(
+        w.house.sender(a).commit(batch2, hash, e18(10)),
+        encoded(TooManyBids { maxBids: u(2) }),
+    );
     // After the commit window.
     w.to_reveal(batch);
-    assert_reverts(w.house.sender(a).commit(batch, hash, e18(10)), encoded(WrongPhase { batchId: batch, phase: u(2) }));
+    assert_reverts(
+        w.house.sender(a).commit(batch, hash, e18(10)),
+        encoded(WrongPhase {
+            batchId: batch,
+            phase: u(2),
+        }),
+    );
 }
 
 #[motsu::test]
@@ -655,29 +881,49 @@ fn reveal_errors() {
     // Before the reveal window.
     assert_reverts(
         w.house.sender(a).reveal(batch, e18(1), px(1_500), salt(7)),
-        encoded(WrongPhase { batchId: batch, phase: u(1) }),
+        encoded(WrongPhase {
+            batchId: batch,
+            phase: u(1),
+        }),
     );
     w.to_reveal(batch);
     // Wrong salt.
     let wrong = commitment(batch, a, e18(1), px(1_500), salt(6));
-    assert_reverts(w.house.sender(a).reveal(batch, e18(1), px(1_500), salt(6)), encoded(UnknownCommitment { commitment: wrong }));
+    assert_reverts(
+        w.house.sender(a).reveal(batch, e18(1), px(1_500), salt(6)),
+        encoded(UnknownCommitment { commitment: wrong }),
+    );
     // Wrong bidder: the same opening from someone else hashes differently.
     let theirs = commitment(batch, b, e18(1), px(1_500), salt(7));
-    assert_reverts(w.house.sender(b).reveal(batch, e18(1), px(1_500), salt(7)), encoded(UnknownCommitment { commitment: theirs }));
+    assert_reverts(
+        w.house.sender(b).reveal(batch, e18(1), px(1_500), salt(7)),
+        encoded(UnknownCommitment { commitment: theirs }),
+    );
     // Too small a deposit: 2 * 1,500 = 3,000 > 1,500.
     assert_reverts(
         w.house.sender(a).reveal(batch, e18(2), px(1_500), salt(8)),
-        encoded(DepositTooSmall { deposit: e18(1_500), required: e18(3_000) }),
+        encoded(DepositTooSmall {
+            deposit: e18(1_500),
+            required: e18(3_000),
+        }),
     );
     // A zero amount is below the minimum.
     assert_reverts(
-        w.house.sender(a).reveal(batch, U256::ZERO, px(1_500), salt(9)),
-        encoded(BidTooSmall { amount: U256::ZERO, minimum: u(1) }),
+        w.house
+            .sender(a)
+            .reveal(batch, U256::ZERO, px(1_500), salt(9)),
+        encoded(BidTooSmall {
+            amount: U256::ZERO,
+            minimum: u(1),
+        }),
     );
     // Good reveal, then the same again.
     w.reveal(a, batch, e18(1), px(1_500), 7);
     let hash = commitment(batch, a, e18(1), px(1_500), salt(7));
-    assert_reverts(w.house.sender(a).reveal(batch, e18(1), px(1_500), salt(7)), encoded(AlreadyRevealed { commitment: hash }));
+    assert_reverts(
+        w.house.sender(a).reveal(batch, e18(1), px(1_500), salt(7)),
+        encoded(AlreadyRevealed { commitment: hash }),
+    );
     assert_eq!(
         w.house.sender(a).commitment_of(batch, a, U256::ZERO),
         (FixedBytes(hash.0), e18(1_500), u(1), e18(1), px(1_500))
@@ -686,7 +932,10 @@ fn reveal_errors() {
     clock::set(w.batch(batch).3.to::<u64>());
     assert_reverts(
         w.house.sender(a).reveal(batch, e18(2), px(1_500), salt(8)),
-        encoded(WrongPhase { batchId: batch, phase: u(3) }),
+        encoded(WrongPhase {
+            batchId: batch,
+            phase: u(3),
+        }),
     );
 }
 
@@ -703,8 +952,13 @@ fn reveal_enforces_the_price_grid_and_bounds() {
     w.commit(a, batch, u(50_000_000), on_grid, 2, e18(2_000));
     w.to_reveal(batch);
     assert_reverts(
-        w.house.sender(a).reveal(batch, u(50_000_000), off_grid, salt(1)),
-        encoded(PriceOffGrid { price: off_grid, unit: u(10_000_000_000) }),
+        w.house
+            .sender(a)
+            .reveal(batch, u(50_000_000), off_grid, salt(1)),
+        encoded(PriceOffGrid {
+            price: off_grid,
+            unit: u(10_000_000_000),
+        }),
     );
     w.reveal(a, batch, u(50_000_000), on_grid, 2);
     // 0.5 token at 2,000 per token = 1,000 debt tokens.
@@ -717,20 +971,56 @@ fn claim_and_settle_errors() {
     let (_, batch) = w.kick(e18(1_000), e18(1), addr(30));
     let a = addr(20);
     w.commit(a, batch, e18(1), px(1_500), 1, e18(1_500));
-    assert_reverts(w.house.sender(a).claim(batch), encoded(WrongPhase { batchId: batch, phase: u(1) }));
-    assert_reverts(w.house.sender(a).settle(batch), encoded(WrongPhase { batchId: batch, phase: u(1) }));
+    assert_reverts(
+        w.house.sender(a).claim(batch),
+        encoded(WrongPhase {
+            batchId: batch,
+            phase: u(1),
+        }),
+    );
+    assert_reverts(
+        w.house.sender(a).settle(batch),
+        encoded(WrongPhase {
+            batchId: batch,
+            phase: u(1),
+        }),
+    );
     w.to_reveal(batch);
     w.reveal(a, batch, e18(1), px(1_500), 1);
-    assert_reverts(w.house.sender(a).settle(batch), encoded(WrongPhase { batchId: batch, phase: u(2) }));
+    assert_reverts(
+        w.house.sender(a).settle(batch),
+        encoded(WrongPhase {
+            batchId: batch,
+            phase: u(2),
+        }),
+    );
     w.to_settle(batch);
     w.settle(batch);
     // Settle twice.
-    assert_reverts(w.house.sender(a).settle(batch), encoded(WrongPhase { batchId: batch, phase: u(4) }));
+    assert_reverts(
+        w.house.sender(a).settle(batch),
+        encoded(WrongPhase {
+            batchId: batch,
+            phase: u(4),
+        }),
+    );
     // Nothing to claim for a stranger; double claim.
     let stranger = addr(44);
-    assert_reverts(w.house.sender(stranger).claim(batch), encoded(NothingToClaim { batchId: batch, bidder: stranger }));
+    assert_reverts(
+        w.house.sender(stranger).claim(batch),
+        encoded(NothingToClaim {
+            batchId: batch,
+            bidder: stranger,
+        }),
+    );
     w.claim(a, batch);
-    assert_reverts(w.house.sender(a).claim(batch), encoded(AlreadyClaimed { batchId: batch, bidder: a }));
+    assert_reverts(
+        w.house.sender(a).claim(batch),
+        encoded(AlreadyClaimed {
+            batchId: batch,
+            bidder: a,
+        }),
+    );
     assert_eq!((w.house_coll(), w.house_debt()), (U256::ZERO, U256::ZERO));
 }
 
@@ -741,15 +1031,50 @@ fn stale_or_invalid_oracle_blocks_settlement() {
     w.to_settle(batch);
     let now = u(clock::now(0).into());
     let old = now - u(86_401);
-    w.oracle.sender(w.admin).set_answer(feed(), old).motsu_unwrap();
-    assert_reverts(w.house.sender(w.admin).settle(batch), encoded(StalePrice { updatedAt: old, now }));
-    w.oracle.sender(w.admin).set_answer(feed(), now + u(1)).motsu_unwrap();
-    assert_reverts(w.house.sender(w.admin).settle(batch), encoded(StalePrice { updatedAt: now + u(1), now }));
-    w.oracle.sender(w.admin).set_answer(I256::ZERO, now).motsu_unwrap();
-    assert_reverts(w.house.sender(w.admin).settle(batch), encoded(InvalidPrice { answer: I256::ZERO }));
-    w.oracle.sender(w.admin).set_answer(I256::try_from(-1i64).unwrap(), now).motsu_unwrap();
-    assert_reverts(w.house.sender(w.admin).settle(batch), encoded(InvalidPrice { answer: I256::try_from(-1i64).unwrap() }));
-    w.oracle.sender(w.admin).set_answer(feed(), now).motsu_unwrap();
+    w.oracle
+        .sender(w.admin)
+        .set_answer(feed(), old)
+        .motsu_unwrap();
+    assert_reverts(
+        w.house.sender(w.admin).settle(batch),
+        encoded(StalePrice {
+            updatedAt: old,
+            now,
+        }),
+    );
+    w.oracle
+        .sender(w.admin)
+        .set_answer(feed(), now + u(1))
+        .motsu_unwrap();
+    assert_reverts(
+        w.house.sender(w.admin).settle(batch),
+        encoded(StalePrice {
+            updatedAt: now + u(1),
+            now,
+        }),
+    );
+    w.oracle
+        .sender(w.admin)
+        .set_answer(I256::ZERO, now)
+        .motsu_unwrap();
+    assert_reverts(
+        w.house.sender(w.admin).settle(batch),
+        encoded(InvalidPrice { answer: I256::ZERO }),
+    );
+    w.oracle
+        .sender(w.admin)
+        .set_answer(I256::try_from(-1i64).unwrap(), now)
+        .motsu_unwrap();
+    assert_reverts(
+        w.house.sender(w.admin).settle(batch),
+        encoded(InvalidPrice {
+            answer: I256::try_from(-1i64).unwrap(),
+        }),
+    );
+    w.oracle
+        .sender(w.admin)
+        .set_answer(feed(), now)
+        .motsu_unwrap();
     w.settle(batch);
 }
 
@@ -782,8 +1107,20 @@ fn yank_returns_lots_and_every_deposit() {
     // Everything refundable in full, even b's unrevealed commitment.
     assert_eq!(w.claim(a, batch), (U256::ZERO, e18(1_500)));
     assert_eq!(w.claim(b, batch), (U256::ZERO, e18(1_600)));
-    assert_reverts(w.house.sender(w.admin).settle(batch), encoded(WrongPhase { batchId: batch, phase: u(5) }));
-    assert_reverts(w.house.sender(w.admin).yank(batch), encoded(WrongPhase { batchId: batch, phase: u(5) }));
+    assert_reverts(
+        w.house.sender(w.admin).settle(batch),
+        encoded(WrongPhase {
+            batchId: batch,
+            phase: u(5),
+        }),
+    );
+    assert_reverts(
+        w.house.sender(w.admin).yank(batch),
+        encoded(WrongPhase {
+            batchId: batch,
+            phase: u(5),
+        }),
+    );
     assert_eq!((w.house_coll(), w.house_debt()), (U256::ZERO, U256::ZERO));
     // The next kick opens a new batch.
     assert_eq!(w.kick(e18(1), e18(1), addr(30)).1, u(2));
@@ -795,22 +1132,42 @@ fn circuit_breaker_levels() {
     let (guardian, a) = (addr(60), addr(20));
     let (_, batch) = w.kick(e18(1_000), e18(1), addr(30));
     w.commit(a, batch, e18(1), px(1_500), 1, e18(1_500));
-    assert_reverts(w.house.sender(guardian).set_stopped(u(1)), encoded(Unauthorized { account: guardian }));
-    w.house.sender(w.admin).set_guardian(guardian).motsu_unwrap();
+    assert_reverts(
+        w.house.sender(guardian).set_stopped(u(1)),
+        encoded(Unauthorized { account: guardian }),
+    );
+    w.house
+        .sender(w.admin)
+        .set_guardian(guardian)
+        .motsu_unwrap();
     w.house.assert_emitted(&GuardianSet { guardian });
     w.house.sender(guardian).set_stopped(u(1)).motsu_unwrap();
     w.house.assert_emitted(&StoppedSet { level: u(1) });
-    assert_reverts(w.house.sender(w.kicker).kick(u(1), u(1), u(1), addr(9), addr(9)), encoded(AuctionsStopped { stopped: u(1) }));
+    assert_reverts(
+        w.house
+            .sender(w.kicker)
+            .kick(u(1), u(1), u(1), addr(9), addr(9)),
+        encoded(AuctionsStopped { stopped: u(1) }),
+    );
     w.commit(a, batch, e18(1), px(1_500), 2, e18(1_500));
     w.house.sender(guardian).set_stopped(u(2)).motsu_unwrap();
     w.fund_bidder(a, e18(10));
     let hash = commitment(batch, a, e18(1), px(1_000), salt(3));
-    assert_reverts(w.house.sender(a).commit(batch, hash, e18(10)), encoded(AuctionsStopped { stopped: u(2) }));
+    assert_reverts(
+        w.house.sender(a).commit(batch, hash, e18(10)),
+        encoded(AuctionsStopped { stopped: u(2) }),
+    );
     // The guardian cannot lower it; nor set 4.
-    assert_reverts(w.house.sender(guardian).set_stopped(u(1)), encoded(Unauthorized { account: guardian }));
+    assert_reverts(
+        w.house.sender(guardian).set_stopped(u(1)),
+        encoded(Unauthorized { account: guardian }),
+    );
     assert_reverts(
         w.house.sender(w.admin).set_stopped(u(4)),
-        encoded(InvalidParameter { what: name(names::STOPPED), data: u(4) }),
+        encoded(InvalidParameter {
+            what: name(names::STOPPED),
+            data: u(4),
+        }),
     );
     w.house.sender(guardian).set_stopped(u(3)).motsu_unwrap();
     // Reveals still work at level 3; settlement does not.
@@ -818,9 +1175,15 @@ fn circuit_breaker_levels() {
     w.reveal(a, batch, e18(1), px(1_500), 1);
     w.reveal(a, batch, e18(1), px(1_500), 2);
     w.to_settle(batch);
-    assert_reverts(w.house.sender(a).settle(batch), encoded(AuctionsStopped { stopped: u(3) }));
+    assert_reverts(
+        w.house.sender(a).settle(batch),
+        encoded(AuctionsStopped { stopped: u(3) }),
+    );
     // The admin lowers it; settlement and claims go through.
-    w.house.sender(w.admin).set_stopped(U256::ZERO).motsu_unwrap();
+    w.house
+        .sender(w.admin)
+        .set_stopped(U256::ZERO)
+        .motsu_unwrap();
     w.settle(batch);
     w.house.sender(w.admin).set_stopped(u(3)).motsu_unwrap();
     w.claim(a, batch);
@@ -839,9 +1202,22 @@ fn the_lock_refuses_every_entry_point() {
     }
     let locked = || encoded(Locked {});
     let a = addr(20);
-    assert_reverts(w.house.sender(w.kicker).kick(u(1), u(1), u(1), addr(9), addr(9)), locked());
-    assert_reverts(w.house.sender(a).commit(batch, FixedBytes::ZERO, u(1)), locked());
-    assert_reverts(w.house.sender(a).reveal(batch, u(1), u(1), FixedBytes::ZERO), locked());
+    assert_reverts(
+        w.house
+            .sender(w.kicker)
+            .kick(u(1), u(1), u(1), addr(9), addr(9)),
+        locked(),
+    );
+    assert_reverts(
+        w.house.sender(a).commit(batch, FixedBytes::ZERO, u(1)),
+        locked(),
+    );
+    assert_reverts(
+        w.house
+            .sender(a)
+            .reveal(batch, u(1), u(1), FixedBytes::ZERO),
+        locked(),
+    );
     assert_reverts(w.house.sender(a).settle(batch), locked());
     assert_reverts(w.house.sender(a).claim(batch), locked());
     assert_reverts(w.house.sender(w.admin).yank(batch), locked());
@@ -851,19 +1227,34 @@ fn the_lock_refuses_every_entry_point() {
 fn ownership_moves_in_two_steps() {
     let w = World::new();
     let next = addr(70);
-    w.house.sender(w.admin).transfer_ownership(next).motsu_unwrap();
-    w.house.assert_emitted(&OwnershipTransferStarted { previousOwner: w.admin, newOwner: next });
+    w.house
+        .sender(w.admin)
+        .transfer_ownership(next)
+        .motsu_unwrap();
+    w.house.assert_emitted(&OwnershipTransferStarted {
+        previousOwner: w.admin,
+        newOwner: next,
+    });
     assert_eq!(w.house.sender(w.admin).pending_owner(), next);
     assert_eq!(w.house.sender(w.admin).owner(), w.admin);
     w.house.sender(next).accept_ownership().motsu_unwrap();
-    w.house.assert_emitted(&OwnershipTransferred { previousOwner: w.admin, newOwner: next });
+    w.house.assert_emitted(&OwnershipTransferred {
+        previousOwner: w.admin,
+        newOwner: next,
+    });
     assert_eq!(w.house.sender(w.admin).owner(), next);
     assert_reverts(
         w.house.sender(w.admin).set_kicker(addr(5), true),
         encoded(OwnableUnauthorizedAccount { account: w.admin }),
     );
-    w.house.sender(next).set_kicker(addr(5), true).motsu_unwrap();
-    w.house.assert_emitted(&KickerSet { kicker: addr(5), allowed: true });
+    w.house
+        .sender(next)
+        .set_kicker(addr(5), true)
+        .motsu_unwrap();
+    w.house.assert_emitted(&KickerSet {
+        kicker: addr(5),
+        allowed: true,
+    });
     assert!(w.house.sender(next).is_kicker(addr(5)));
 }
 
@@ -921,7 +1312,9 @@ impl ReentrantToken {
             let house = self.house.get();
             // SAFETY: no storage reference is held across the call.
             let result = unsafe {
-                stylus_sdk::call::RawCall::new().flush_storage_cache().call(house, &payload)
+                stylus_sdk::call::RawCall::new()
+                    .flush_storage_cache()
+                    .call(house, &payload)
             };
             self.reverted.set_bytes(result.err().unwrap_or_default());
         }
@@ -951,24 +1344,50 @@ fn a_reentrant_token_is_locked_out() {
     let oracle: Contract<MockOracle> = Contract::new();
     let module: Contract<SolvencyModule> = Contract::new();
     let house: Contract<BatchAuction> = Contract::new();
-    debt.sender(admin).constructor(String::from("Dai"), String::from("DAI"), 18);
+    debt.sender(admin)
+        .constructor(String::from("Dai"), String::from("DAI"), 18);
     oracle
         .sender(admin)
         .constructor(admin, 8, String::from("ETH / USD"), feed())
         .motsu_unwrap();
     module
         .sender(admin)
-        .constructor(admin, debt.address(), U256::ZERO, U256::ZERO, U256::ZERO, U256::ZERO)
+        .constructor(
+            admin,
+            debt.address(),
+            U256::ZERO,
+            U256::ZERO,
+            U256::ZERO,
+            U256::ZERO,
+        )
         .motsu_unwrap();
     module.sender(admin).set_kicker(kicker, true).motsu_unwrap();
-    module.sender(admin).set_house(house.address(), true).motsu_unwrap();
-    house
+    module
         .sender(admin)
-        .constructor(admin, token.address(), debt.address(), oracle.address(), module.address())
+        .set_house(house.address(), true)
         .motsu_unwrap();
     house
         .sender(admin)
-        .set_params(u(600), u(3_600), u(600), u(10), U256::ZERO, U256::ZERO, U256::ZERO, u(3_600))
+        .constructor(
+            admin,
+            token.address(),
+            debt.address(),
+            oracle.address(),
+            module.address(),
+        )
+        .motsu_unwrap();
+    house
+        .sender(admin)
+        .set_params(
+            u(600),
+            u(3_600),
+            u(600),
+            u(10),
+            U256::ZERO,
+            U256::ZERO,
+            U256::ZERO,
+            u(3_600),
+        )
         .motsu_unwrap();
     house.sender(admin).set_kicker(kicker, true).motsu_unwrap();
     token.sender(kicker).mint(kicker, e18(2));
@@ -977,14 +1396,26 @@ fn a_reentrant_token_is_locked_out() {
     let mut payload = selector!("settle", U256).to_vec();
     payload.extend_from_slice(&u(1).to_be_bytes::<32>());
     token.sender(admin).arm(house.address(), payload.into());
-    let id = module.sender(kicker).open(addr(3), e18(1), e18(1)).motsu_unwrap();
-    house.sender(kicker).kick(id, e18(1), e18(1), addr(30), addr(31)).motsu_unwrap();
+    let id = module
+        .sender(kicker)
+        .open(addr(3), e18(1), e18(1))
+        .motsu_unwrap();
+    house
+        .sender(kicker)
+        .kick(id, e18(1), e18(1), addr(30), addr(31))
+        .motsu_unwrap();
     assert_eq!(token.sender(admin).reverted().to_vec(), encoded(Locked {}));
     // The kick itself went through, and the lock is released afterwards.
     assert_eq!(token.sender(admin).balance_of(house.address()), e18(1));
     token.sender(admin).arm(house.address(), Vec::new().into());
-    let id = module.sender(kicker).open(addr(3), e18(1), e18(1)).motsu_unwrap();
-    house.sender(kicker).kick(id, e18(1), e18(1), addr(30), addr(31)).motsu_unwrap();
+    let id = module
+        .sender(kicker)
+        .open(addr(3), e18(1), e18(1))
+        .motsu_unwrap();
+    house
+        .sender(kicker)
+        .kick(id, e18(1), e18(1), addr(30), addr(31))
+        .motsu_unwrap();
 }
 
 // ------------------------------------------------------------------------------------------
@@ -1033,12 +1464,25 @@ fn force_approve_resets_a_refused_approval_to_zero_first() {
     let token: Contract<ResetApproveToken> = Contract::new();
     let spender = addr(77);
     // Refused, then zero, then the amount: three calls, as OpenZeppelin's `forceApprove`.
-    w.house.sender(w.admin).force_approve(token.address(), spender, u(5)).unwrap();
+    w.house
+        .sender(w.admin)
+        .force_approve(token.address(), spender, u(5))
+        .unwrap();
     assert_eq!(token.sender(w.admin).state(), (u(5), u(3)));
     // A token that refuses everything fails with SafeErc20FailedOperation(token).
     token.sender(w.admin).refuse_all();
-    let err = w.house.sender(w.admin).force_approve(token.address(), spender, u(6)).unwrap_err();
-    assert_eq!(err.data(), encoded(SafeErc20FailedOperation { token: token.address() }).as_slice());
+    let err = w
+        .house
+        .sender(w.admin)
+        .force_approve(token.address(), spender, u(6))
+        .unwrap_err();
+    assert_eq!(
+        err.data(),
+        encoded(SafeErc20FailedOperation {
+            token: token.address()
+        })
+        .as_slice()
+    );
     assert_eq!(token.sender(w.admin).state(), (u(5), u(5)));
 }
 
@@ -1048,7 +1492,10 @@ fn the_constructor_guard_is_the_sdks() {
     // The dispatcher's guard sets the flag the SDK's guard reads, and refuses once it is set.
     let house: Contract<BatchAuction> = Contract::new();
     assert_eq!(house.sender(addr(1)).constructor_guard(), Ok(()));
-    assert_eq!(house.sender(addr(1)).check_constructor_slot(), Err(Vec::new()));
+    assert_eq!(
+        house.sender(addr(1)).check_constructor_slot(),
+        Err(Vec::new())
+    );
     assert_eq!(house.sender(addr(1)).constructor_guard(), Err(Vec::new()));
     // And the other way round.
     let other: Contract<BatchAuction> = Contract::new();
@@ -1059,8 +1506,12 @@ fn the_constructor_guard_is_the_sdks() {
 #[test]
 fn address_words_round_trip() {
     for n in [0u64, 1, 42, u64::MAX] {
-        let accounts =
-            [addr(n), Address::repeat_byte(0xff), Address::ZERO, Address::repeat_byte(0x80)];
+        let accounts = [
+            addr(n),
+            Address::repeat_byte(0xff),
+            Address::ZERO,
+            Address::repeat_byte(0x80),
+        ];
         for account in accounts {
             let word = address_word(account);
             // The address in the low 160 bits, big-endian, as Solidity's `uint160(account)`.
@@ -1117,57 +1568,228 @@ fn session(call: fn(&World, Address, &[u8]) -> Outcome) -> Vec<Outcome> {
     let word = |x: Address| address_word(x);
     // The constructor again (refused), and malformed calls.
     let ctor = stylus_sdk::abi::CONSTRUCTOR_SELECTOR.to_be_bytes();
-    run(a, input(ctor, &[word(a), word(w.coll.address()), word(w.debt.address()), word(w.oracle.address()), word(w.module.address())]));
+    run(
+        a,
+        input(
+            ctor,
+            &[
+                word(a),
+                word(w.coll.address()),
+                word(w.debt.address()),
+                word(w.oracle.address()),
+                word(w.module.address()),
+            ],
+        ),
+    );
     run(a, Vec::new());
     run(a, vec![1, 2]);
     run(a, input([0xde, 0xad, 0xbe, 0xef], &[]));
     run(a, input(selector!("settle", U256), &[]));
-    run(a, input(selector!("setKicker", Address, bool), &[U256::MAX, U256::ZERO]));
-    run(a, input(selector!("setKicker", Address, bool), &[word(k), u(2)]));
-    run(a, input(selector!("setKicker", Address, bool), &[word(k), u(256)]));
-    run(a, input(selector!("setKicker", Address, bool), &[word(k), U256::ZERO, u(5)]));
-    let mut extra_byte = input(selector!("setKicker", Address, bool), &[word(k), U256::ZERO]);
+    run(
+        a,
+        input(
+            selector!("setKicker", Address, bool),
+            &[U256::MAX, U256::ZERO],
+        ),
+    );
+    run(
+        a,
+        input(selector!("setKicker", Address, bool), &[word(k), u(2)]),
+    );
+    run(
+        a,
+        input(selector!("setKicker", Address, bool), &[word(k), u(256)]),
+    );
+    run(
+        a,
+        input(
+            selector!("setKicker", Address, bool),
+            &[word(k), U256::ZERO, u(5)],
+        ),
+    );
+    let mut extra_byte = input(
+        selector!("setKicker", Address, bool),
+        &[word(k), U256::ZERO],
+    );
     extra_byte.push(0);
     run(a, extra_byte);
     run(a, input(selector!("owner"), &[u(1)]));
     // Parameters.
     let params = selector!("setParams", U256, U256, U256, U256, U256, U256, U256, U256);
-    run(a, input(params, &[u(600), u(600), u(1_800), u(100), RAY / u(2), e18(1), u(10), u(86_400)]));
-    run(a, input(params, &[u(600), u(3_600), u(1_800), u(100), RAY / u(2), e18(1), u(10)]));
-    run(k, input(params, &[u(600), u(3_600), u(1_800), u(100), RAY / u(2), e18(1), u(10), u(86_400)]));
-    run(a, input(params, &[u(600), u(3_600), u(1_800), u(100), RAY / u(2), e18(1), u(10), u(86_400)]));
-    run(a, input(selector!("setKicker", Address, bool), &[word(k), u(1)]));
-    run(a, input(selector!("setGuardian", Address), &[word(addr(60))]));
+    run(
+        a,
+        input(
+            params,
+            &[
+                u(600),
+                u(600),
+                u(1_800),
+                u(100),
+                RAY / u(2),
+                e18(1),
+                u(10),
+                u(86_400),
+            ],
+        ),
+    );
+    run(
+        a,
+        input(
+            params,
+            &[
+                u(600),
+                u(3_600),
+                u(1_800),
+                u(100),
+                RAY / u(2),
+                e18(1),
+                u(10),
+            ],
+        ),
+    );
+    run(
+        k,
+        input(
+            params,
+            &[
+                u(600),
+                u(3_600),
+                u(1_800),
+                u(100),
+                RAY / u(2),
+                e18(1),
+                u(10),
+                u(86_400),
+            ],
+        ),
+    );
+    run(
+        a,
+        input(
+            params,
+            &[
+                u(600),
+                u(3_600),
+                u(1_800),
+                u(100),
+                RAY / u(2),
+                e18(1),
+                u(10),
+                u(86_400),
+            ],
+        ),
+    );
+    run(
+        a,
+        input(selector!("setKicker", Address, bool), &[word(k), u(1)]),
+    );
+    run(
+        a,
+        input(selector!("setGuardian", Address), &[word(addr(60))]),
+    );
     run(addr(60), input(selector!("setStopped", U256), &[u(1)]));
     run(a, input(selector!("setStopped", U256), &[u(0)]));
     // A kick, a commitment and a reveal.
     w.coll.sender(k).mint(k, e18(5)).motsu_unwrap();
-    w.coll.sender(k).approve(w.house.address(), e18(5)).motsu_unwrap();
-    let id = w.module.sender(k).open(w.beneficiary, e18(4_000), e18(4_000)).motsu_unwrap();
-    run(k, input(selector!("kick", U256, U256, U256, Address, Address), &[id, e18(4_000), e18(5), word(addr(30)), word(addr(31))]));
+    w.coll
+        .sender(k)
+        .approve(w.house.address(), e18(5))
+        .motsu_unwrap();
+    let id = w
+        .module
+        .sender(k)
+        .open(w.beneficiary, e18(4_000), e18(4_000))
+        .motsu_unwrap();
+    run(
+        k,
+        input(
+            selector!("kick", U256, U256, U256, Address, Address),
+            &[id, e18(4_000), e18(5), word(addr(30)), word(addr(31))],
+        ),
+    );
     w.fund_bidder(bob, e18(10_000));
     let hash = commitment(u(1), bob, e18(3), px(1_800), salt(5));
-    run(bob, input(selector!("commit", U256, FixedBytes<32>, U256), &[u(1), U256::from_be_bytes(hash.0), e18(6_000)]));
-    run(bob, input(selector!("commit", U256, FixedBytes<32>, U256), &[u(1), u(77), e18(4_000)]));
-    run(bob, input(selector!("commit", U256, FixedBytes<32>, U256), &[u(1), u(77), U256::ZERO]));
+    run(
+        bob,
+        input(
+            selector!("commit", U256, FixedBytes<32>, U256),
+            &[u(1), U256::from_be_bytes(hash.0), e18(6_000)],
+        ),
+    );
+    run(
+        bob,
+        input(
+            selector!("commit", U256, FixedBytes<32>, U256),
+            &[u(1), u(77), e18(4_000)],
+        ),
+    );
+    run(
+        bob,
+        input(
+            selector!("commit", U256, FixedBytes<32>, U256),
+            &[u(1), u(77), U256::ZERO],
+        ),
+    );
     clock::set(T0 + 3_600);
-    run(bob, input(selector!("reveal", U256, U256, U256, FixedBytes<32>), &[u(1), e18(3), px(1_800), u(6)]));
-    run(bob, input(selector!("reveal", U256, U256, U256, FixedBytes<32>), &[u(1), e18(3), px(1_800), u(5)]));
+    run(
+        bob,
+        input(
+            selector!("reveal", U256, U256, U256, FixedBytes<32>),
+            &[u(1), e18(3), px(1_800), u(6)],
+        ),
+    );
+    run(
+        bob,
+        input(
+            selector!("reveal", U256, U256, U256, FixedBytes<32>),
+            &[u(1), e18(3), px(1_800), u(5)],
+        ),
+    );
     clock::set(T0 + 3_600 + 1_800);
-    w.oracle.sender(a).set_answer(feed(), u((T0 + 5_400).into())).motsu_unwrap();
+    w.oracle
+        .sender(a)
+        .set_answer(feed(), u((T0 + 5_400).into()))
+        .motsu_unwrap();
     run(bob, input(selector!("settle", U256), &[u(1)]));
     run(bob, input(selector!("settle", U256), &[u(1)]));
     // Every view.
     for sender in [a, bob] {
-        run(sender, input(selector!("preview", U256, Address), &[u(1), word(bob)]));
+        run(
+            sender,
+            input(selector!("preview", U256, Address), &[u(1), word(bob)]),
+        );
         run(sender, input(selector!("batch", U256), &[u(1)]));
         run(sender, input(selector!("batchTerms", U256), &[u(1)]));
         run(sender, input(selector!("result", U256), &[u(1)]));
-        run(sender, input(selector!("kickOf", U256, U256), &[u(1), u(0)]));
-        run(sender, input(selector!("kickOf", U256, U256), &[u(1), u(99)]));
-        run(sender, input(selector!("commitmentOf", U256, Address, U256), &[u(1), word(bob), u(0)]));
-        run(sender, input(selector!("commitmentOf", U256, Address, U256), &[u(1), word(bob), u(1)]));
-        run(sender, input(selector!("commitmentOf", U256, Address, U256), &[u(1), word(bob), u(5)]));
+        run(
+            sender,
+            input(selector!("kickOf", U256, U256), &[u(1), u(0)]),
+        );
+        run(
+            sender,
+            input(selector!("kickOf", U256, U256), &[u(1), u(99)]),
+        );
+        run(
+            sender,
+            input(
+                selector!("commitmentOf", U256, Address, U256),
+                &[u(1), word(bob), u(0)],
+            ),
+        );
+        run(
+            sender,
+            input(
+                selector!("commitmentOf", U256, Address, U256),
+                &[u(1), word(bob), u(1)],
+            ),
+        );
+        run(
+            sender,
+            input(
+                selector!("commitmentOf", U256, Address, U256),
+                &[u(1), word(bob), u(5)],
+            ),
+        );
         run(sender, input(selector!("config"), &[]));
         run(sender, input(selector!("params"), &[]));
         run(sender, input(selector!("isKicker", Address), &[word(k)]));
@@ -1178,7 +1800,10 @@ fn session(call: fn(&World, Address, &[u8]) -> Outcome) -> Vec<Outcome> {
     run(bob, input(selector!("claim", U256), &[u(1)]));
     run(bob, input(selector!("yank", U256), &[u(1)]));
     run(a, input(selector!("yank", U256), &[u(1)]));
-    run(a, input(selector!("transferOwnership", Address), &[word(bob)]));
+    run(
+        a,
+        input(selector!("transferOwnership", Address), &[word(bob)]),
+    );
     run(bob, input(selector!("acceptOwnership"), &[]));
     run(a, input(selector!("owner"), &[]));
     out
@@ -1236,7 +1861,11 @@ fn run_sequence(seed: u64) {
     let w = World::new();
     let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
     let check = |w: &World, lots: U256, won: U256, held: U256, step: &str| {
-        assert_eq!(w.house_coll(), lots + won, "seed {seed}: collateral after {step}");
+        assert_eq!(
+            w.house_coll(),
+            lots + won,
+            "seed {seed}: collateral after {step}"
+        );
         assert_eq!(w.house_debt(), held, "seed {seed}: debt token after {step}");
     };
 
@@ -1276,7 +1905,14 @@ fn run_sequence(seed: u64) {
             let salt_n = (n as u64) * 100 + j;
             w.commit(*bidder, batch, amount, price, salt_n, deposit);
             held += deposit;
-            bids.push(Committed { bidder: *bidder, amount, price, salt: salt_n, deposit, revealed: false });
+            bids.push(Committed {
+                bidder: *bidder,
+                amount,
+                price,
+                salt: salt_n,
+                deposit,
+                revealed: false,
+            });
             check(&w, lots, U256::ZERO, held, "commit");
         }
     }
@@ -1287,13 +1923,23 @@ fn run_sequence(seed: u64) {
         if !rng.chance(80) {
             continue;
         }
-        let result = w.house.sender(bid.bidder).reveal(batch, bid.amount, bid.price, salt(bid.salt)).motsu_res();
+        let result = w
+            .house
+            .sender(bid.bidder)
+            .reveal(batch, bid.amount, bid.price, salt(bid.salt))
+            .motsu_res();
         let required = (bid.amount * bid.price).div_ceil(RAY);
         if bid.deposit >= required {
             result.unwrap();
             bid.revealed = true;
         } else {
-            assert_eq!(result.unwrap_err().data(), encoded(DepositTooSmall { deposit: bid.deposit, required }));
+            assert_eq!(
+                result.unwrap_err().data(),
+                encoded(DepositTooSmall {
+                    deposit: bid.deposit,
+                    required
+                })
+            );
         }
         check(&w, lots, U256::ZERO, held, "reveal");
     }
@@ -1318,38 +1964,76 @@ fn run_sequence(seed: u64) {
         // The module got the proceeds (and the bonds, and any penalty stays in the fund).
         let module_raised: U256 = ids.iter().map(|(id, _, _)| w.record(*id).2).sum();
         assert_eq!(module_raised, raised, "seed {seed}: reported proceeds");
-        let penalty: U256 = ids.iter().map(|(id, tab, _)| {
-            let (status, _, r) = w.record(*id);
-            if status == 2 { r.saturating_sub(*tab) } else { U256::ZERO }
-        }).sum();
+        let penalty: U256 = ids
+            .iter()
+            .map(|(id, tab, _)| {
+                let (status, _, r) = w.record(*id);
+                if status == 2 {
+                    r.saturating_sub(*tab)
+                } else {
+                    U256::ZERO
+                }
+            })
+            .sum();
         // A finished liquidation short of its debt is covered from the fund.
-        let covered: U256 = ids.iter().map(|(id, _, _)| w.module.sender(w.admin).liquidation(*id).10).sum();
-        assert_eq!(w.fund() + covered - fund, slashed + penalty, "seed {seed}: fund");
+        let covered: U256 = ids
+            .iter()
+            .map(|(id, _, _)| w.module.sender(w.admin).liquidation(*id).10)
+            .sum();
+        assert_eq!(
+            w.fund() + covered - fund,
+            slashed + penalty,
+            "seed {seed}: fund"
+        );
         // Collateral: won + returned to usrs + returned to the kicker = lots.
         let won: U256 = bidders.iter().map(|b| w.preview(batch, *b).0).sum();
         assert_eq!(won, sold, "seed {seed}: Σ won = sold");
         let to_usrs: U256 = usrs.iter().map(|a| w.coll_of(*a)).sum();
-        assert_eq!(won + to_usrs + (w.coll_of(w.kicker) - kicker_before), lots, "seed {seed}: lots");
+        assert_eq!(
+            won + to_usrs + (w.coll_of(w.kicker) - kicker_before),
+            lots,
+            "seed {seed}: lots"
+        );
         held -= raised + slashed;
         check(&w, U256::ZERO, sold, held, "settle");
 
         // Per bid: fill <= amount, payment <= ceil(amount * price / RAY) <= deposit; the
         // per-bid payments add up to each bidder's `paid`.
-        let clearing = Clearing { price, sold, margin_num: num, margin_den: den, cutoff: cutoff.to::<u64>(), paid: raised };
+        let clearing = Clearing {
+            price,
+            sold,
+            margin_num: num,
+            margin_den: den,
+            cutoff: cutoff.to::<u64>(),
+            paid: raised,
+        };
         for bidder in &bidders {
-            let (count, _, _, paid, _) = w.house.sender(w.admin).preview(batch, *bidder).motsu_unwrap();
+            let (count, _, _, paid, _) = w
+                .house
+                .sender(w.admin)
+                .preview(batch, *bidder)
+                .motsu_unwrap();
             let mut total = U256::ZERO;
             for n in 0..count.to::<u64>() {
                 let (_, deposit, index, amount, bid_price) =
-                    w.house.sender(w.admin).commitment_of(batch, *bidder, u(n.into()));
+                    w.house
+                        .sender(w.admin)
+                        .commitment_of(batch, *bidder, u(n.into()));
                 if index.is_zero() {
                     continue;
                 }
-                let bid = Bid { price: bid_price, amount, index: (index.to::<u64>() - 1) as u32 };
+                let bid = Bid {
+                    price: bid_price,
+                    amount,
+                    index: (index.to::<u64>() - 1) as u32,
+                };
                 let fill = clearing::fill(&clearing, &bid).unwrap();
                 let pay = clearing::payment(fill, price).unwrap();
                 assert!(fill <= amount);
-                assert!(pay <= (amount * bid_price).div_ceil(RAY) && pay <= deposit, "seed {seed}: payment bound");
+                assert!(
+                    pay <= (amount * bid_price).div_ceil(RAY) && pay <= deposit,
+                    "seed {seed}: payment bound"
+                );
                 total += pay;
             }
             assert_eq!(total, paid, "seed {seed}: Σ payments");
@@ -1361,20 +2045,34 @@ fn run_sequence(seed: u64) {
     for i in (1..order.len()).rev() {
         order.swap(i, rng.range(0, i as u64) as usize);
     }
-    let mut unclaimed_won: U256 = if yanked { U256::ZERO } else { w.result(batch).1 };
+    let mut unclaimed_won: U256 = if yanked {
+        U256::ZERO
+    } else {
+        w.result(batch).1
+    };
     for bidder in order {
         let (won, refund) = w.claim(bidder, batch);
         unclaimed_won -= won;
         held -= refund;
         check(&w, U256::ZERO, unclaimed_won, held, "claim");
     }
-    assert_eq!((w.house_coll(), w.house_debt()), (U256::ZERO, U256::ZERO), "seed {seed}: stranded");
+    assert_eq!(
+        (w.house_coll(), w.house_debt()),
+        (U256::ZERO, U256::ZERO),
+        "seed {seed}: stranded"
+    );
 }
 
 #[motsu::test]
 fn random_sequences_keep_the_books() {
-    let sequences: u64 = std::env::var("GAVEL_BATCH_SEQUENCES").ok().and_then(|s| s.parse().ok()).unwrap_or(60);
-    let first: u64 = std::env::var("GAVEL_BATCH_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(1);
+    let sequences: u64 = std::env::var("GAVEL_BATCH_SEQUENCES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(60);
+    let first: u64 = std::env::var("GAVEL_BATCH_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1);
     for seed in first..first + sequences {
         run_sequence(seed);
     }

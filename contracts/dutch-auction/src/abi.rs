@@ -48,7 +48,13 @@ impl<'a> Args<'a> {
         for (index, word) in self.0.chunks(32).take(count).enumerate() {
             let (is_address, is_bool) = ((addresses >> index) & 1 == 1, (bools >> index) & 1 == 1);
             // Bytes that must be zero: 12 for an address, 31 for a bool.
-            let zero_bytes = if is_address { 12 } else if is_bool { 31 } else { 0 };
+            let zero_bytes = if is_address {
+                12
+            } else if is_bool {
+                31
+            } else {
+                0
+            };
             let last = word.last().copied().unwrap_or(0);
             if word.iter().take(zero_bytes).any(|byte| *byte != 0) || (is_bool && last > 1) {
                 return Err(Vec::new());
@@ -77,7 +83,9 @@ impl<'a> Args<'a> {
         let to_usize = |word: U256| as_u64(word).and_then(|v| usize::try_from(v).ok());
         let offset = to_usize(self.word(index)).ok_or_else(Vec::new)?;
         let start = offset.checked_add(32).ok_or_else(Vec::new)?;
-        let length = word_at_byte(self.0, offset).and_then(to_usize).ok_or_else(Vec::new)?;
+        let length = word_at_byte(self.0, offset)
+            .and_then(to_usize)
+            .ok_or_else(Vec::new)?;
         let end = start.checked_add(length).ok_or_else(Vec::new)?;
         self.0.get(start..end).ok_or_else(Vec::new)
     }
@@ -158,10 +166,42 @@ const ACCEPT_OWNERSHIP: u32 = sel(selector!("acceptOwnership"));
 /// Every selector the dispatcher answers (the constructor's included), for the tests.
 #[cfg(test)]
 pub(crate) const SELECTORS: [u32; 36] = [
-    CONSTRUCTOR, TAKE, REDO, GET_STATUS, LIST, COUNT, SALES, SNAPSHOT, KICKS, STOPPED, BUF,
-    TAIL, CUSP, FLOOR, MAX_AGE, CHIP, TIP, CHOST, CURVE, COLLATERAL, DEBT_TOKEN, SOLVENCY,
-    ORACLE, GUARDIAN, IS_KICKER, KICK, YANK, FILE, SET_CURVE, SET_KICKER, SET_GUARDIAN,
-    SET_STOPPED, OWNER, PENDING_OWNER, TRANSFER_OWNERSHIP, ACCEPT_OWNERSHIP,
+    CONSTRUCTOR,
+    TAKE,
+    REDO,
+    GET_STATUS,
+    LIST,
+    COUNT,
+    SALES,
+    SNAPSHOT,
+    KICKS,
+    STOPPED,
+    BUF,
+    TAIL,
+    CUSP,
+    FLOOR,
+    MAX_AGE,
+    CHIP,
+    TIP,
+    CHOST,
+    CURVE,
+    COLLATERAL,
+    DEBT_TOKEN,
+    SOLVENCY,
+    ORACLE,
+    GUARDIAN,
+    IS_KICKER,
+    KICK,
+    YANK,
+    FILE,
+    SET_CURVE,
+    SET_KICKER,
+    SET_GUARDIAN,
+    SET_STOPPED,
+    OWNER,
+    PENDING_OWNER,
+    TRANSFER_OWNERSHIP,
+    ACCEPT_OWNERSHIP,
 ];
 
 impl DutchAuction {

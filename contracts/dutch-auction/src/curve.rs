@@ -52,7 +52,12 @@ pub fn price(kind: u8, cut: u64, period: u32, top: U256, elapsed: u64) -> Result
                 return Ok(U256::ZERO);
             }
             // `elapsed < tau`, so the subtraction cannot underflow; `tau > 0` here.
-            mul_div(top, U256::from(tau - elapsed), U256::from(tau), Rounding::Up)
+            mul_div(
+                top,
+                U256::from(tau - elapsed),
+                U256::from(tau),
+                Rounding::Up,
+            )
         }
         STAIRSTEP => {
             // `checked_div` is `None` only for `period == 0`, which validation excludes.

@@ -221,7 +221,15 @@ struct Parameter {
 
 impl Parameter {
     const fn new(name: [u8; 32], at: (u64, usize, usize), ray: bool, min: u128, max: u128) -> Self {
-        Parameter { name, slot: at.0, at: at.1, len: at.2, ray, min, max }
+        Parameter {
+            name,
+            slot: at.0,
+            at: at.1,
+            len: at.2,
+            ray,
+            min,
+            max,
+        }
     }
 }
 
@@ -229,17 +237,59 @@ impl Parameter {
 /// docs), given in RAY, accepted range of the stored value.
 const PARAMETERS: [Parameter; 8] = [
     // `buf >= 1`.
-    Parameter::new(names::BUF, (slot::PARAMS0, 0, 8), true, WAD_U64 as u128, u64::MAX as u128),
+    Parameter::new(
+        names::BUF,
+        (slot::PARAMS0, 0, 8),
+        true,
+        WAD_U64 as u128,
+        u64::MAX as u128,
+    ),
     // `cusp < 1`, `floor < 1`.
-    Parameter::new(names::CUSP, (slot::PARAMS0, 8, 8), true, 0, WAD_U64 as u128 - 1),
-    Parameter::new(names::FLOOR, (slot::PARAMS0, 16, 8), true, 0, WAD_U64 as u128 - 1),
+    Parameter::new(
+        names::CUSP,
+        (slot::PARAMS0, 8, 8),
+        true,
+        0,
+        WAD_U64 as u128 - 1,
+    ),
+    Parameter::new(
+        names::FLOOR,
+        (slot::PARAMS0, 16, 8),
+        true,
+        0,
+        WAD_U64 as u128 - 1,
+    ),
     // Seconds, `1..2^32`.
-    Parameter::new(names::TAIL, (slot::PARAMS0, 24, 4), false, 1, u32::MAX as u128),
-    Parameter::new(names::MAX_AGE, (slot::PARAMS0, 28, 4), false, 1, u32::MAX as u128),
+    Parameter::new(
+        names::TAIL,
+        (slot::PARAMS0, 24, 4),
+        false,
+        1,
+        u32::MAX as u128,
+    ),
+    Parameter::new(
+        names::MAX_AGE,
+        (slot::PARAMS0, 28, 4),
+        false,
+        1,
+        u32::MAX as u128,
+    ),
     // A WAD `<= 1`.
-    Parameter::new(names::CHIP, (slot::PARAMS1, 24, 8), false, 0, WAD_U64 as u128),
+    Parameter::new(
+        names::CHIP,
+        (slot::PARAMS1, 24, 8),
+        false,
+        0,
+        WAD_U64 as u128,
+    ),
     // Debt base units below 2^88.
-    Parameter::new(names::DUST, (slot::PARAMS1, 13, 11), false, 0, MAX_AMOUNT_88),
+    Parameter::new(
+        names::DUST,
+        (slot::PARAMS1, 13, 11),
+        false,
+        0,
+        MAX_AMOUNT_88,
+    ),
     Parameter::new(names::TIP, (slot::PARAMS2, 20, 11), false, 0, MAX_AMOUNT_88),
 ];
 
@@ -534,7 +584,11 @@ impl Sale {
         let top = in_ray(self.get(TOP), &unit);
         let min_price = in_ray(self.get(MIN_PRICE), &unit);
         // The casts keep fields of 1, 8 and 4 bytes: exact.
-        let (kind, cut, period) = (self.get(KIND) as u8, self.get(CUT) as u64, self.get(PERIOD) as u32);
+        let (kind, cut, period) = (
+            self.get(KIND) as u8,
+            self.get(CUT) as u64,
+            self.get(PERIOD) as u32,
+        );
         let price = curve::price(kind, cut, period, top, elapsed)?;
         Ok((elapsed > self.get(TAIL) as u64 || price < min_price, price))
     }
@@ -835,8 +889,7 @@ impl DutchAuction {
             return Err(fail_address(OwnableInvalidOwner::SELECTOR, admin));
         }
         self.set_owner(admin);
-        if collateral.is_zero() || debt_token.is_zero() || oracle.is_zero() || solvency.is_zero()
-        {
+        if collateral.is_zero() || debt_token.is_zero() || oracle.is_zero() || solvency.is_zero() {
             return Err(fail(ZeroAddress::SELECTOR));
         }
         if collateral == debt_token {
@@ -911,7 +964,12 @@ impl DutchAuction {
     #[selector(name = "getStatus")]
     pub fn get_status(&self, id: U256) -> Result<(bool, U256, U256, U256), Error> {
         let data = Returned(self.status_data(id)?);
-        Ok((!data.word(0).is_zero(), data.word(1), data.word(2), data.word(3)))
+        Ok((
+            !data.word(0).is_zero(),
+            data.word(1),
+            data.word(2),
+            data.word(3),
+        ))
     }
 
     /// Ids of the running auctions.
@@ -930,7 +988,14 @@ impl DutchAuction {
         let data = Returned(self.sale_data(id));
         // `tic` is a five-byte field: its low limb holds it.
         let tic = U96::from_limbs([data.word(4).as_limbs()[0], 0]);
-        (data.word(0), data.word(1), data.word(2), data.address(3), tic, data.word(5))
+        (
+            data.word(0),
+            data.word(1),
+            data.word(2),
+            data.address(3),
+            tic,
+            data.word(5),
+        )
     }
 
     /// What auction `id` snapshotted at its last (re)start: `(liquidationId, kicker, kind,
@@ -1030,7 +1095,11 @@ impl DutchAuction {
     /// Whether `account` may kick.
     #[selector(name = "isKicker")]
     pub fn is_kicker(&self, account: Address) -> bool {
-        get(&self.sload(self.map_slot(address_word(account), slot::KICKERS)), 31, 1) == 1
+        get(
+            &self.sload(self.map_slot(address_word(account), slot::KICKERS)),
+            31,
+            1,
+        ) == 1
     }
 
     // ----------------------------------------------------------------- kicker interface
@@ -1078,9 +1147,13 @@ impl DutchAuction {
         let key = what.0;
         let bad = || invalid(key, data);
         let parameter = PARAMETERS.iter().find(|p| p.name == key).ok_or_else(bad)?;
-        let value = if parameter.ray { ray_to_wad(data).map(u128::from) } else { as_u128(data) }
-            .filter(|v| *v >= parameter.min && *v <= parameter.max)
-            .ok_or_else(bad)?;
+        let value = if parameter.ray {
+            ray_to_wad(data).map(u128::from)
+        } else {
+            as_u128(data)
+        }
+        .filter(|v| *v >= parameter.min && *v <= parameter.max)
+        .ok_or_else(bad)?;
         let (at_slot, at, len) = (parameter.slot, parameter.at, parameter.len);
         let old = self.slot_word(at_slot);
         let mut word = old;
@@ -1279,7 +1352,10 @@ impl DutchAuction {
         match self.read_sale(id) {
             Some(sale) => {
                 let (done, price) = sale.status(self.now(), self.load_core().unit())?;
-                out.uint(u128::from(done)).word(&price).uint(sale.lot()).uint(sale.tab());
+                out.uint(u128::from(done))
+                    .word(&price)
+                    .uint(sale.lot())
+                    .uint(sale.tab());
             }
             None => out.zeros(4),
         }
@@ -1308,7 +1384,10 @@ impl DutchAuction {
         let mut out = Words::new(6);
         match self.read_sale(id) {
             Some(sale) => {
-                out.uint(sale.get(POS)).uint(sale.tab()).uint(sale.lot()).address(sale.usr());
+                out.uint(sale.get(POS))
+                    .uint(sale.tab())
+                    .uint(sale.lot())
+                    .address(sale.usr());
                 out.uint(sale.get(TIC)).word(&self.stored_price(&sale, TOP));
             }
             None => out.zeros(6),
@@ -1323,11 +1402,14 @@ impl DutchAuction {
             Some(sale) => {
                 let kicker_index = U256::from(sale.get(KICKER));
                 let kicker = self.sload(self.map_slot(kicker_index, slot::KICKER_ADDRESSES));
-                out.uint(sale.get(LIQUIDATION)).address(get_address(&kicker, 12));
+                out.uint(sale.get(LIQUIDATION))
+                    .address(get_address(&kicker, 12));
                 // Eight bytes: exact.
-                out.uint(sale.get(KIND)).word(&wad_to_ray(sale.get(CUT) as u64));
+                out.uint(sale.get(KIND))
+                    .word(&wad_to_ray(sale.get(CUT) as u64));
                 out.uint(sale.get(PERIOD)).uint(sale.get(TAIL));
-                out.word(&self.stored_price(&sale, MIN_PRICE)).uint(sale.get(DUST));
+                out.word(&self.stored_price(&sale, MIN_PRICE))
+                    .uint(sale.get(DUST));
             }
             None => out.zeros(8),
         }
@@ -1339,7 +1421,9 @@ impl DutchAuction {
         let p1 = self.slot_word(slot::PARAMS1);
         let mut out = Words::new(3);
         // Eight bytes: exact.
-        out.uint(get(&p1, 0, 1)).word(&wad_to_ray(get(&p1, 1, 8) as u64)).uint(get(&p1, 9, 4));
+        out.uint(get(&p1, 0, 1))
+            .word(&wad_to_ray(get(&p1, 1, 8) as u64))
+            .uint(get(&p1, 9, 4));
         out.0
     }
 
@@ -1408,14 +1492,21 @@ impl DutchAuction {
     /// `tokens`, slot 2 (collateral and the first bytes of the debt token): `redo` needs no
     /// token and saves the slot read; its `Core` then has zero token addresses.
     fn enter(&mut self, level: u8, tokens: bool) -> Result<Core, Error> {
-        let word0 = if tokens { self.slot_word(slot::CORE0) } else { [0u8; 32] };
+        let word0 = if tokens {
+            self.slot_word(slot::CORE0)
+        } else {
+            [0u8; 32]
+        };
         let mut core = Core([word0, self.slot_word(slot::CORE1)]);
         if core.locked() {
             return Err(fail(Locked::SELECTOR));
         }
         let stopped = core.stopped();
         if stopped >= level {
-            return Err(Error::new(AuctionsStopped::SELECTOR, &[U256::from(stopped)]));
+            return Err(Error::new(
+                AuctionsStopped::SELECTOR,
+                &[U256::from(stopped)],
+            ));
         }
         core.set_flags(core.flags() | (1 << FLAG_LOCK));
         self.store_core(&core, false);
@@ -1577,7 +1668,10 @@ impl DutchAuction {
         self.safe_transfer_from(collateral, kicker, house, lot)?;
         let received = self.balance_of(collateral, house)?.saturating_sub(before);
         if received != lot {
-            return Err(Error::new(CollateralNotReceived::SELECTOR, &[lot, received]));
+            return Err(Error::new(
+                CollateralNotReceived::SELECTOR,
+                &[lot, received],
+            ));
         }
         let coin = incentive(tab, &p1, &p2)?;
         let paid = self.pay_keeper(solvency, u128::from(liquidation), kpr, coin)?;
@@ -1665,7 +1759,10 @@ impl DutchAuction {
         let liquidation = sale.get(LIQUIDATION);
         let report = if ended {
             let mut call = Words::call(ISolvencyModule::onAuctionEndCall::SELECTOR, 4);
-            call.uint(liquidation).uint(owe).uint(tab_left).uint(lot_left);
+            call.uint(liquidation)
+                .uint(owe)
+                .uint(tab_left)
+                .uint(lot_left);
             call
         } else {
             let mut call = Words::call(ISolvencyModule::onProceedsCall::SELECTOR, 2);
@@ -1675,7 +1772,11 @@ impl DutchAuction {
         self.call(solvency, report)?;
         let mut log = Words::event(Take::SIGNATURE_HASH, 7);
         log.word(&id).address(usr);
-        log.word(&max).word(&price).uint(owe).uint(tab_left).uint(lot_left);
+        log.word(&max)
+            .word(&price)
+            .uint(owe)
+            .uint(tab_left)
+            .uint(lot_left);
         self.emit(&log, 3);
         Ok(())
     }
@@ -1726,7 +1827,11 @@ impl DutchAuction {
         let kicker = get_address(&kicker_word, 12);
         self.safe_transfer(core.collateral(), kicker, U256::from(sale.lot()))?;
         let mut report = Words::call(ISolvencyModule::onAuctionEndCall::SELECTOR, 4);
-        report.uint(sale.get(LIQUIDATION)).uint(0).uint(sale.tab()).uint(sale.lot());
+        report
+            .uint(sale.get(LIQUIDATION))
+            .uint(0)
+            .uint(sale.tab())
+            .uint(sale.lot());
         self.call(core.solvency(), report)?;
         let mut log = Words::event(Yank::SIGNATURE_HASH, 1);
         log.word(&id);
@@ -1738,8 +1843,10 @@ impl DutchAuction {
     /// and freshness (`updatedAt <= now` and `now - updatedAt <= maxAge`).
     fn feed(&self, p0: &Word, p2: &Word, now: u64) -> Result<(U256, U256), Error> {
         let oracle = get_address(p2, 0);
-        let data =
-            self.static_call(oracle, Words::call(IPriceFeed::latestRoundDataCall::SELECTOR, 0))?;
+        let data = self.static_call(
+            oracle,
+            Words::call(IPriceFeed::latestRoundDataCall::SELECTOR, 0),
+        )?;
         let (Some(answer), Some(updated_at)) = (word_at(&data, 1), word_at(&data, 3)) else {
             return Err(call_failed(oracle, data));
         };
@@ -1752,7 +1859,12 @@ impl DutchAuction {
         let max_age = get(p0, 28, 4) as u64;
         match as_u64(updated_at) {
             Some(at) if at <= now && now.saturating_sub(at) <= max_age => {}
-            _ => return Err(Error::new(StalePrice::SELECTOR, &[updated_at, U256::from(now)])),
+            _ => {
+                return Err(Error::new(
+                    StalePrice::SELECTOR,
+                    &[updated_at, U256::from(now)],
+                ))
+            }
         }
         // The stored exponent is in -45..=63 (the byte's two's complement).
         let exp = get(p2, 31, 1) as u8 as i8;
@@ -1902,7 +2014,11 @@ fn purchase(
     amt: U256,
     price: U256,
 ) -> Result<(u128, u128), Error> {
-    let mut slice = if amt < U256::from(lot) { low128(amt) } else { lot };
+    let mut slice = if amt < U256::from(lot) {
+        low128(amt)
+    } else {
+        lot
+    };
     let full = scale(&U256::from(slice), &price, &RAY, Rounding::Up)?;
     let mut owe = tab;
     if full > U256::from(tab) {
@@ -1913,7 +2029,10 @@ fn purchase(
         // `owe < tab` here, so `tab - owe` is exact.
         if owe < tab && slice < lot && tab.saturating_sub(owe) < dust {
             if tab <= dust {
-                return Err(Error::new(NoPartialPurchase::SELECTOR, &[U256::from(tab), U256::from(dust)]));
+                return Err(Error::new(
+                    NoPartialPurchase::SELECTOR,
+                    &[U256::from(tab), U256::from(dust)],
+                ));
             }
             // `tab > dust`: exact.
             owe = tab.saturating_sub(dust);
@@ -1988,7 +2107,8 @@ impl Words {
         self.0.extend_from_slice(tail);
         // `padding < 32`: the slice always exists.
         let padding = (32 - tail.len() % 32) % 32;
-        self.0.extend_from_slice([0u8; 32].get(..padding).unwrap_or_default());
+        self.0
+            .extend_from_slice([0u8; 32].get(..padding).unwrap_or_default());
         self
     }
 

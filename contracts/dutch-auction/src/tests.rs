@@ -139,12 +139,25 @@ fn deploy(setup: Setup) -> World {
         dai: Contract::new(),
         oracle: Contract::new(),
     };
-    let World { house, solvency, gem, dai, oracle } = &world;
-    gem.sender(ADMIN).constructor(String::from("Gem"), String::from("GEM"), setup.gem_decimals);
-    dai.sender(ADMIN).constructor(String::from("Dai"), String::from("DAI"), setup.dai_decimals);
+    let World {
+        house,
+        solvency,
+        gem,
+        dai,
+        oracle,
+    } = &world;
+    gem.sender(ADMIN)
+        .constructor(String::from("Gem"), String::from("GEM"), setup.gem_decimals);
+    dai.sender(ADMIN)
+        .constructor(String::from("Dai"), String::from("DAI"), setup.dai_decimals);
     oracle
         .sender(ADMIN)
-        .constructor(ADMIN, setup.oracle_decimals, String::from("GEM / DAI"), int(setup.answer))
+        .constructor(
+            ADMIN,
+            setup.oracle_decimals,
+            String::from("GEM / DAI"),
+            int(setup.answer),
+        )
         .unwrap();
     solvency
         .sender(ADMIN)
@@ -158,20 +171,35 @@ fn deploy(setup: Setup) -> World {
         )
         .unwrap();
     solvency.sender(ADMIN).set_kicker(ENGINE, true).unwrap();
-    solvency.sender(ADMIN).set_house(house.address(), true).unwrap();
+    solvency
+        .sender(ADMIN)
+        .set_house(house.address(), true)
+        .unwrap();
     house
         .sender(ADMIN)
-        .constructor(ADMIN, gem.address(), dai.address(), oracle.address(), solvency.address())
+        .constructor(
+            ADMIN,
+            gem.address(),
+            dai.address(),
+            oracle.address(),
+            solvency.address(),
+        )
         .unwrap();
     configure(&world, setup);
     house.sender(ADMIN).set_kicker(ENGINE, true).unwrap();
     if !setup.fund.is_zero() {
         dai.sender(FUNDER).mint(FUNDER, setup.fund).unwrap();
-        dai.sender(FUNDER).approve(solvency.address(), setup.fund).unwrap();
+        dai.sender(FUNDER)
+            .approve(solvency.address(), setup.fund)
+            .unwrap();
         solvency.sender(FUNDER).deposit(setup.fund).unwrap();
     }
-    gem.sender(ENGINE).approve(house.address(), U256::MAX).unwrap();
-    dai.sender(KEEPER).approve(house.address(), U256::MAX).unwrap();
+    gem.sender(ENGINE)
+        .approve(house.address(), U256::MAX)
+        .unwrap();
+    dai.sender(KEEPER)
+        .approve(house.address(), U256::MAX)
+        .unwrap();
     world
 }
 
@@ -191,16 +219,27 @@ fn configure(world: &World, setup: Setup) {
         house.sender(ADMIN).file(key(name), value).unwrap();
     }
     let (kind, cut, period) = setup.curve;
-    house.sender(ADMIN).set_curve(U256::from(kind), cut, U256::from(period)).unwrap();
+    house
+        .sender(ADMIN)
+        .set_curve(U256::from(kind), cut, U256::from(period))
+        .unwrap();
 }
 
 impl World {
     /// Opens a liquidation of `debt` (target `tab`) for BENEFICIARY and kicks it with `lot`
     /// fresh collateral: `(liquidationId, saleId)`.
     fn open_and_kick(&self, debt: U256, tab: U256, lot: U256) -> (U256, U256) {
-        let liquidation = self.solvency.sender(ENGINE).open(BENEFICIARY, debt, tab).unwrap();
+        let liquidation = self
+            .solvency
+            .sender(ENGINE)
+            .open(BENEFICIARY, debt, tab)
+            .unwrap();
         self.gem.sender(ENGINE).mint(ENGINE, lot).unwrap();
-        let id = self.house.sender(ENGINE).kick(liquidation, tab, lot, USR, KPR).unwrap();
+        let id = self
+            .house
+            .sender(ENGINE)
+            .kick(liquidation, tab, lot, USR, KPR)
+            .unwrap();
         (liquidation, id)
     }
 
@@ -244,7 +283,10 @@ impl World {
     /// Sets the feed to `answer` (feed decimals) updated now.
     fn set_price(&self, answer: i128) {
         let now = U256::from(clock::now(0));
-        self.oracle.sender(ADMIN).set_answer(int(answer), now).unwrap();
+        self.oracle
+            .sender(ADMIN)
+            .set_answer(int(answer), now)
+            .unwrap();
     }
 
     /// The house's collateral balance equals the sum of the running lots, and the active list
@@ -259,7 +301,11 @@ impl World {
             assert!(!usr.is_zero());
             lots += lot;
         }
-        assert_eq!(self.gem_of(self.house.address()), lots, "house holds the running lots");
+        assert_eq!(
+            self.gem_of(self.house.address()),
+            lots,
+            "house holds the running lots"
+        );
     }
 }
 
@@ -394,8 +440,14 @@ impl FlashKeeper {
     /// forwards the house's revert data.
     fn start(&mut self, id: U256, amt: U256, max: U256, data: Bytes) -> Result<(), Vec<u8>> {
         let who = self.vm().contract_address();
-        let call =
-            IHouse::takeCall { id, amt, max, who, data: data.to_vec().into() }.abi_encode();
+        let call = IHouse::takeCall {
+            id,
+            amt,
+            max,
+            who,
+            data: data.to_vec().into(),
+        }
+        .abi_encode();
         raw_call(self.house.get(), &call).map(|_| ())
     }
 
@@ -439,7 +491,11 @@ impl FlashKeeper {
                         kpr: this,
                     }
                     .abi_encode(),
-                    2 => IHouse::redoCall { id: U256::from(1), kpr: this }.abi_encode(),
+                    2 => IHouse::redoCall {
+                        id: U256::from(1),
+                        kpr: this,
+                    }
+                    .abi_encode(),
                     _ => IHouse::yankCall { id: U256::from(1) }.abi_encode(),
                 };
                 let failure = raw_call(house, &call).err().unwrap_or_default();
@@ -448,10 +504,21 @@ impl FlashKeeper {
             _ => {}
         }
         // "Sell" the collateral: mint the DAI owed, and let the house pull it.
-        raw_call(self.dai.get(), &IToken::mintCall { to: this, value: owe }.abi_encode())?;
         raw_call(
             self.dai.get(),
-            &IToken::approveCall { spender: house, value: owe }.abi_encode(),
+            &IToken::mintCall {
+                to: this,
+                value: owe,
+            }
+            .abi_encode(),
+        )?;
+        raw_call(
+            self.dai.get(),
+            &IToken::approveCall {
+                spender: house,
+                value: owe,
+            }
+            .abi_encode(),
         )?;
         Ok(())
     }

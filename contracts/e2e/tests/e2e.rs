@@ -1125,7 +1125,10 @@ impl Sequence {
             .beneficiary_totals(w.market.address());
         // The market's figure also counts bad debt it wrote off itself (a position left with
         // debt and no collateral: `BadDebt`), so it may exceed the module's.
-        assert!(socialized >= totals.4, "market socialized >= module socialized");
+        assert!(
+            socialized >= totals.4,
+            "market socialized >= module socialized"
+        );
         assert_eq!(
             assets,
             self.supplied - socialized,

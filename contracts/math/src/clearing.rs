@@ -141,7 +141,12 @@ pub struct Kick {
 impl Kick {
     /// A kick with `tab` and `lot` and no outputs yet.
     pub const fn new(tab: U256, lot: U256) -> Self {
-        Kick { tab, lot, sold: U256::ZERO, raised: U256::ZERO }
+        Kick {
+            tab,
+            lot,
+            sold: U256::ZERO,
+            raised: U256::ZERO,
+        }
     }
 }
 
@@ -202,7 +207,9 @@ pub fn overflowing_mul(a: &U256, b: &U256) -> (U256, bool) {
         let mut carry = 0u128;
         for (j, yj) in y.iter().enumerate() {
             // `xi * yj + carry + limb <= (2^64 - 1)^2 + 2 * (2^64 - 1) = 2^128 - 1`: no wrap.
-            let product = u128::from(*xi).wrapping_mul(u128::from(*yj)).wrapping_add(carry);
+            let product = u128::from(*xi)
+                .wrapping_mul(u128::from(*yj))
+                .wrapping_add(carry);
             // `i + j <= 6`.
             match out.get_mut(i.wrapping_add(j)) {
                 Some(limb) => {
@@ -395,7 +402,14 @@ pub fn clear(bids: &mut [Bid], kicks: &[Kick], reserve: U256) -> Result<Clearing
     if sold.is_zero() {
         return Ok(Clearing::default());
     }
-    Ok(Clearing { price, sold, margin_num: num, margin_den: den, cutoff, paid })
+    Ok(Clearing {
+        price,
+        sold,
+        margin_num: num,
+        margin_den: den,
+        cutoff,
+        paid,
+    })
 }
 
 /// Splits `clearing.sold` and `clearing.paid` among `kicks` (writes `sold` and `raised` of
@@ -445,7 +459,11 @@ pub fn allocate(clearing: &Clearing, kicks: &mut [Kick]) -> Result<(), MathError
 /// shares are returned, and the kicks keep the zeros [`allocate`] starts them with.
 fn split(amount: &U256, whole: &U256, weights: &[U256]) -> Result<Vec<U256>, MathError> {
     if whole.is_zero() {
-        return if amount.is_zero() { Ok(Vec::new()) } else { Err(MathError::DivisionByZero) };
+        return if amount.is_zero() {
+            Ok(Vec::new())
+        } else {
+            Err(MathError::DivisionByZero)
+        };
     }
     Ok(apportion(amount, whole, weights)?.0)
 }
@@ -507,22 +525,32 @@ mod tests {
     }
 
     fn bid(index: u32, amount: u128, price: U256) -> Bid {
-        Bid { price, amount: u(amount), index }
+        Bid {
+            price,
+            amount: u(amount),
+            index,
+        }
     }
 
     /// Reference clearing price with big integers: the highest valid price with `D >= S`,
     /// else the lowest valid price; `None` without valid bids.
     fn reference_price(bids: &[Bid], kicks: &[Kick], reserve: U256) -> Option<(U256, bool)> {
         let floor = crate::max(reserve, u(1));
-        let mut prices: Vec<U256> =
-            bids.iter().filter(|b| b.price >= floor).map(|b| b.price).collect();
+        let mut prices: Vec<U256> = bids
+            .iter()
+            .filter(|b| b.price >= floor)
+            .map(|b| b.price)
+            .collect();
         prices.sort();
         prices.dedup();
         prices.reverse();
         let ray = big(RAY);
         for p in &prices {
-            let d: BigUint =
-                bids.iter().filter(|b| b.price >= *p).map(|b| big(b.amount)).sum();
+            let d: BigUint = bids
+                .iter()
+                .filter(|b| b.price >= *p)
+                .map(|b| big(b.amount))
+                .sum();
             let s: BigUint = kicks
                 .iter()
                 .map(|k| {
@@ -574,8 +602,11 @@ mod tests {
                 if cleared {
                     assert_eq!(c.sold, s, "cleared: sold == S(p*)");
                 } else {
-                    let valid: BigUint =
-                        bids_in.iter().filter(|b| b.price >= floor).map(|b| big(b.amount)).sum();
+                    let valid: BigUint = bids_in
+                        .iter()
+                        .filter(|b| b.price >= floor)
+                        .map(|b| big(b.amount))
+                        .sum();
                     assert_eq!(big(c.sold), valid, "short: every valid bid fills");
                 }
             }
@@ -599,7 +630,10 @@ mod tests {
             if !c.price.is_zero() && b.price == c.price {
                 let exact_num = big(b.amount) * big(c.margin_num);
                 let lo = &exact_num / big(c.margin_den);
-                assert!(big(*f) == lo || big(*f) == &lo + 1u8, "marginal fill is pro rata");
+                assert!(
+                    big(*f) == lo || big(*f) == &lo + 1u8,
+                    "marginal fill is pro rata"
+                );
             }
         }
         assert_eq!(paid, c.paid, "paid == Σ payments");
@@ -631,7 +665,10 @@ mod tests {
                 continue;
             }
             let need = needed(k, c.price).unwrap();
-            assert!(k.sold <= need && need <= k.lot, "kick sells at most c(p*) <= lot");
+            assert!(
+                k.sold <= need && need <= k.lot,
+                "kick sells at most c(p*) <= lot"
+            );
             if c.sold == supply(kicks_in, c.price).unwrap() {
                 assert_eq!(k.sold, need, "cleared: each kick sells c(p*)");
                 if mul_div(k.tab, RAY, c.price, Rounding::Up).unwrap() <= k.lot {
@@ -640,7 +677,10 @@ mod tests {
             }
             // Each kick raises at least its own proceeds rounded down.
             let own = mul_div(k.sold, c.price, RAY, Rounding::Down).unwrap();
-            assert!(k.raised >= own, "kick raises at least floor(sold * p / RAY)");
+            assert!(
+                k.raised >= own,
+                "kick raises at least floor(sold * p / RAY)"
+            );
         }
         Some((c, fills))
     }
@@ -673,15 +713,21 @@ mod tests {
         let (c, fills) = check(&bids, &kicks, U256::ZERO);
         assert_eq!(c.price, p);
         assert_eq!(c.sold, u(2)); // ceil(10000 / 5000) = 2 needed; demand 3
-        // 2 units among three bids of 1: floors 0, two extras by index: 2 and 5.
+                                  // 2 units among three bids of 1: floors 0, two extras by index: 2 and 5.
         assert_eq!(fills, vec![u(0), u(1), u(1)]);
         assert_eq!(c.cutoff, 6);
     }
 
     #[test]
     fn demand_short_fills_everyone_at_the_lowest_price() {
-        let kicks = [Kick::new(u(1_000_000), u(1_000)), Kick::new(u(1_000_000), u(3_000))];
-        let bids = [bid(0, 100, ray_price(300, 1)), bid(1, 50, ray_price(200, 1))];
+        let kicks = [
+            Kick::new(u(1_000_000), u(1_000)),
+            Kick::new(u(1_000_000), u(3_000)),
+        ];
+        let bids = [
+            bid(0, 100, ray_price(300, 1)),
+            bid(1, 50, ray_price(200, 1)),
+        ];
         let (c, fills) = check(&bids, &kicks, U256::ZERO);
         assert_eq!(c.price, ray_price(200, 1));
         assert_eq!(fills, vec![u(100), u(50)]);
@@ -706,12 +752,21 @@ mod tests {
 
     #[test]
     fn no_bids_and_no_kicks() {
-        assert_eq!(clear(&mut [], &[Kick::new(u(1), u(1))], U256::ZERO).unwrap(), Clearing::default());
+        assert_eq!(
+            clear(&mut [], &[Kick::new(u(1), u(1))], U256::ZERO).unwrap(),
+            Clearing::default()
+        );
         let mut bids = [bid(0, 5, RAY)];
-        assert_eq!(clear(&mut bids, &[], U256::ZERO).unwrap(), Clearing::default());
+        assert_eq!(
+            clear(&mut bids, &[], U256::ZERO).unwrap(),
+            Clearing::default()
+        );
         // A zero price is never valid, even without a reserve.
         let mut bids = [bid(0, 5, U256::ZERO)];
-        assert_eq!(clear(&mut bids, &[Kick::new(u(1), u(1))], U256::ZERO).unwrap(), Clearing::default());
+        assert_eq!(
+            clear(&mut bids, &[Kick::new(u(1), u(1))], U256::ZERO).unwrap(),
+            Clearing::default()
+        );
     }
 
     #[test]
@@ -719,7 +774,14 @@ mod tests {
         // Price 1/3 debt per unit: payments round up per bid; the kicks share the total.
         let p = ray_price(1, 3);
         let kicks = [Kick::new(u(1), u(5)), Kick::new(u(1), u(5))];
-        let bids = [bid(0, 1, p), bid(1, 1, p), bid(2, 1, p), bid(3, 1, p), bid(4, 1, p), bid(5, 1, p)];
+        let bids = [
+            bid(0, 1, p),
+            bid(1, 1, p),
+            bid(2, 1, p),
+            bid(3, 1, p),
+            bid(4, 1, p),
+            bid(5, 1, p),
+        ];
         let (c, _) = check(&bids, &kicks, U256::ZERO);
         // Each kick needs ceil(1 / p) = 4 units (p is RAY / 3 rounded down); demand is short.
         assert_eq!(c.sold, u(6));
@@ -737,7 +799,10 @@ mod tests {
     /// of prices (ties, margins, remainders and short demand are common), the rest any size.
     fn case_strategy() -> impl Strategy<Value = (Vec<Bid>, Vec<Kick>, U256)> {
         let small = (
-            prop::collection::vec(((1u128..=12).prop_map(|k| ray_price(k, 4)), 1u128..=50), 0..40),
+            prop::collection::vec(
+                ((1u128..=12).prop_map(|k| ray_price(k, 4)), 1u128..=50),
+                0..40,
+            ),
             prop::collection::vec((1u128..=400, 1u128..=200), 1..6),
             prop_oneof![Just(U256::ZERO), (1u128..=12).prop_map(|k| ray_price(k, 4))],
         );
@@ -761,7 +826,10 @@ mod tests {
                 .enumerate()
                 .map(|(i, (price, amount))| bid(i as u32 * 3 + 1, amount, price))
                 .collect();
-            let kicks = raw_kicks.into_iter().map(|(tab, lot)| Kick::new(u(tab), u(lot))).collect();
+            let kicks = raw_kicks
+                .into_iter()
+                .map(|(tab, lot)| Kick::new(u(tab), u(lot)))
+                .collect();
             (bids, kicks, reserve)
         })
     }
@@ -783,8 +851,10 @@ mod tests {
                     .enumerate()
                     .map(|(i, (price, amount))| bid(i as u32, amount, price))
                     .collect();
-                let kicks =
-                    raw_kicks.into_iter().map(|(tab, lot)| Kick::new(u(tab), u(lot))).collect();
+                let kicks = raw_kicks
+                    .into_iter()
+                    .map(|(tab, lot)| Kick::new(u(tab), u(lot)))
+                    .collect();
                 (bids, kicks, reserve)
             })
     }
@@ -823,8 +893,14 @@ mod tests {
     fn public_helpers_round_and_check() {
         assert_eq!(mul_div_up(&u(7), &u(3), &u(2)), Ok(u(11)));
         assert_eq!(mul_div_up(&u(8), &u(3), &u(2)), Ok(u(12)));
-        assert_eq!(mul_div_up(&u(1), &u(1), &U256::ZERO), Err(MathError::DivisionByZero));
-        assert_eq!(mul_div_up(&U256::MAX, &u(2), &u(2)), Err(MathError::Overflow));
+        assert_eq!(
+            mul_div_up(&u(1), &u(1), &U256::ZERO),
+            Err(MathError::DivisionByZero)
+        );
+        assert_eq!(
+            mul_div_up(&U256::MAX, &u(2), &u(2)),
+            Err(MathError::Overflow)
+        );
         assert_eq!(add(&U256::MAX, &u(1)), Err(MathError::Overflow));
         assert_eq!(add(&u(2), &u(3)), Ok(u(5)));
         assert_eq!(sub(&u(2), &u(3)), Err(MathError::Underflow));
@@ -838,12 +914,25 @@ mod tests {
         let kicks = [Kick::new(u(5), U256::ZERO), Kick::new(u(7), U256::ZERO)];
         let price = ray_price(2, 1);
         let mut k = kicks.to_vec();
-        let nothing = Clearing { price, ..Clearing::default() };
+        let nothing = Clearing {
+            price,
+            ..Clearing::default()
+        };
         assert_eq!(allocate(&nothing, &mut k), Ok(()));
-        assert!(k.iter().all(|kick| kick.sold.is_zero() && kick.raised.is_zero()));
-        let paid = Clearing { price, paid: u(1), ..Clearing::default() };
+        assert!(k
+            .iter()
+            .all(|kick| kick.sold.is_zero() && kick.raised.is_zero()));
+        let paid = Clearing {
+            price,
+            paid: u(1),
+            ..Clearing::default()
+        };
         assert_eq!(allocate(&paid, &mut k), Err(MathError::DivisionByZero));
-        let sold = Clearing { price, sold: u(1), ..Clearing::default() };
+        let sold = Clearing {
+            price,
+            sold: u(1),
+            ..Clearing::default()
+        };
         assert_eq!(allocate(&sold, &mut k), Err(MathError::Overflow));
     }
 
@@ -854,7 +943,10 @@ mod tests {
             (U256::MAX, u(1)),
             (U256::MAX, u(2)),
             (U256::from(1u8) << 128usize, U256::from(1u8) << 128usize),
-            (U256::from(1u8) << 128usize, (U256::from(1u8) << 128usize) - u(1)),
+            (
+                U256::from(1u8) << 128usize,
+                (U256::from(1u8) << 128usize) - u(1),
+            ),
             (U256::from(1u8) << 255usize, u(2)),
             (u(u128::MAX), u(u128::MAX)),
             (RAY, RAY),
@@ -875,8 +967,14 @@ mod tests {
             (U256::MAX, U256::from(1u8) << 255usize),
             (U256::MAX - u(1), U256::MAX),
             (RAY * RAY, RAY),
-            (u(0x7FFF_8000_0000_0000) << 64usize, u(0x8000_0000_0001) << 32usize),
-            (u(0x8000_0000_0000_0000_0000_0000_0000_0000) << 100usize, u(0xFFFF_FFFF_0000_0001)),
+            (
+                u(0x7FFF_8000_0000_0000) << 64usize,
+                u(0x8000_0000_0001) << 32usize,
+            ),
+            (
+                u(0x8000_0000_0000_0000_0000_0000_0000_0000) << 100usize,
+                u(0xFFFF_FFFF_0000_0001),
+            ),
             (U256::ZERO, u(3)),
             (u(5), u(7)),
         ];
@@ -902,9 +1000,19 @@ mod tests {
     #[test]
     fn beyond_the_bounds_is_an_error_not_a_wrong_result() {
         // Σ lots above 2^128: the marginal product overflows 256 bits.
-        let kicks = [Kick::new(u(u128::MAX), u(u128::MAX)), Kick::new(u(u128::MAX), u(u128::MAX))];
-        let mut bids = [bid(0, u128::MAX, RAY), bid(1, u128::MAX, RAY), bid(2, u128::MAX, RAY)];
-        assert_eq!(clear(&mut bids, &kicks, U256::ZERO), Err(MathError::Overflow));
+        let kicks = [
+            Kick::new(u(u128::MAX), u(u128::MAX)),
+            Kick::new(u(u128::MAX), u(u128::MAX)),
+        ];
+        let mut bids = [
+            bid(0, u128::MAX, RAY),
+            bid(1, u128::MAX, RAY),
+            bid(2, u128::MAX, RAY),
+        ];
+        assert_eq!(
+            clear(&mut bids, &kicks, U256::ZERO),
+            Err(MathError::Overflow)
+        );
     }
 
     proptest! {

@@ -102,8 +102,16 @@ fn knuth_d(u: &[u32; 16], v: &[u32; 8], n: usize, m: usize, q: &mut [u32; 16]) -
     let (mut below_v, mut below_u) = (0u64, 0u64);
     for i in 0..17usize {
         let (current_v, current_u) = (digit(v, i), digit(u, i));
-        set(&mut vn, i, ((current_v << shift) | ((below_v << shift) >> 32)) & LOW32);
-        set(&mut un, i, ((current_u << shift) | ((below_u << shift) >> 32)) & LOW32);
+        set(
+            &mut vn,
+            i,
+            ((current_v << shift) | ((below_v << shift) >> 32)) & LOW32,
+        );
+        set(
+            &mut un,
+            i,
+            ((current_u << shift) | ((below_u << shift) >> 32)) & LOW32,
+        );
         (below_v, below_u) = (current_v, current_u);
     }
     let top = digit(&vn, n.wrapping_sub(1));
@@ -140,8 +148,9 @@ fn knuth_d(u: &[u32; 16], v: &[u32; 8], n: usize, m: usize, q: &mut [u32; 16]) -
             set(&mut un, ij, difference as u64 & LOW32);
             borrow = i64::from(difference < 0);
         }
-        let difference =
-            (digit(&un, jn) as i64).wrapping_sub(borrow).wrapping_sub(carry as i64);
+        let difference = (digit(&un, jn) as i64)
+            .wrapping_sub(borrow)
+            .wrapping_sub(carry as i64);
         set(&mut un, jn, difference as u64 & LOW32);
         if difference < 0 {
             // qhat was one too large: add the divisor back.
@@ -149,7 +158,9 @@ fn knuth_d(u: &[u32; 16], v: &[u32; 8], n: usize, m: usize, q: &mut [u32; 16]) -
             let mut carry = 0u64;
             for i in 0..n {
                 let ij = i.wrapping_add(j);
-                let sum = digit(&un, ij).wrapping_add(digit(&vn, i)).wrapping_add(carry);
+                let sum = digit(&un, ij)
+                    .wrapping_add(digit(&vn, i))
+                    .wrapping_add(carry);
                 set(&mut un, ij, sum & LOW32);
                 carry = sum >> 32;
             }
@@ -163,7 +174,11 @@ fn knuth_d(u: &[u32; 16], v: &[u32; 8], n: usize, m: usize, q: &mut [u32; 16]) -
     let mut r = [0u32; 8];
     for i in 0..n {
         let above = digit(&un, i.wrapping_add(1));
-        set(&mut r, i, ((digit(&un, i) >> shift) | ((above << 32) >> shift)) & LOW32);
+        set(
+            &mut r,
+            i,
+            ((digit(&un, i) >> shift) | ((above << 32) >> shift)) & LOW32,
+        );
     }
     undigits(&r)
 }
@@ -172,13 +187,27 @@ fn knuth_d(u: &[u32; 16], v: &[u32; 8], n: usize, m: usize, q: &mut [u32; 16]) -
 fn digits(x: U256) -> [u32; 8] {
     let [l0, l1, l2, l3] = x.into_limbs();
     // Truncating casts keep the low and the high half of each limb.
-    [l0 as u32, (l0 >> 32) as u32, l1 as u32, (l1 >> 32) as u32, l2 as u32, (l2 >> 32) as u32, l3 as u32, (l3 >> 32) as u32]
+    [
+        l0 as u32,
+        (l0 >> 32) as u32,
+        l1 as u32,
+        (l1 >> 32) as u32,
+        l2 as u32,
+        (l2 >> 32) as u32,
+        l3 as u32,
+        (l3 >> 32) as u32,
+    ]
 }
 
 /// The number from its base-2^32 digits (least significant first).
 pub(crate) fn undigits(d: &[u32; 8]) -> U256 {
     let [d0, d1, d2, d3, d4, d5, d6, d7] = d.map(u64::from);
-    U256::from_limbs([d0 | (d1 << 32), d2 | (d3 << 32), d4 | (d5 << 32), d6 | (d7 << 32)])
+    U256::from_limbs([
+        d0 | (d1 << 32),
+        d2 | (d3 << 32),
+        d4 | (d5 << 32),
+        d6 | (d7 << 32),
+    ])
 }
 
 /// The number from the low 8 of 16 base-2^32 digits (the high 8 are ignored).
@@ -201,7 +230,9 @@ fn set(d: &mut [u32], i: usize, x: u64) {
 
 /// The number of digits up to the most significant non-zero one.
 fn significant(d: &[u32]) -> usize {
-    d.iter().rposition(|x| *x != 0).map_or(0, |i| i.saturating_add(1))
+    d.iter()
+        .rposition(|x| *x != 0)
+        .map_or(0, |i| i.saturating_add(1))
 }
 
 #[cfg(test)]

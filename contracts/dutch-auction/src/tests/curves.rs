@@ -35,7 +35,10 @@ fn linear_at_start_middle_and_end() {
     assert_eq!(price(LINEAR, 0, 1_000, top, 1_000).unwrap(), U256::ZERO);
     assert_eq!(price(LINEAR, 0, 1_000, top, u64::MAX).unwrap(), U256::ZERO);
     // Rounded up: 7 * 2 / 3 = 4.67 -> 5.
-    assert_eq!(price(LINEAR, 0, 3, U256::from(7), 1).unwrap(), U256::from(5));
+    assert_eq!(
+        price(LINEAR, 0, 3, U256::from(7), 1).unwrap(),
+        U256::from(5)
+    );
 }
 
 #[test]
@@ -50,7 +53,10 @@ fn stairstep_at_start_middle_and_end() {
     for steps in [10u64, 20] {
         let got = big(price(STAIRSTEP, cut, 90, top, steps * 90).unwrap());
         assert!(got >= exact_decay_up(top, cut, steps));
-        assert!(got <= exact_decay_down(top, cut, steps) + BigUint::from(top.to::<u128>() / 10u128.pow(27) * steps as u128 + 2));
+        assert!(
+            got <= exact_decay_down(top, cut, steps)
+                + BigUint::from(top.to::<u128>() / 10u128.pow(27) * steps as u128 + 2)
+        );
     }
 }
 
@@ -138,7 +144,8 @@ proptest! {
 /// A price for `purchase`: positive, up to 2^200.
 fn any_price() -> impl Strategy<Value = U256> {
     (1u128.., 0u32..=72).prop_map(|(mantissa, exp)| {
-        let price = U256::from(mantissa) * U256::from(10u8).pow(U256::from(exp)) / U256::from(1u128 << 60);
+        let price =
+            U256::from(mantissa) * U256::from(10u8).pow(U256::from(exp)) / U256::from(1u128 << 60);
         price.max(U256::from(1u8)).min(U256::from(1u8) << 200)
     })
 }

@@ -54,7 +54,15 @@ fn script() -> Vec<Step> {
         }
         data
     };
-    let file = |name: [u8; 32], data: U256| call(fileCall { what: key(name), data }.abi_encode());
+    let file = |name: [u8; 32], data: U256| {
+        call(
+            fileCall {
+                what: key(name),
+                data,
+            }
+            .abi_encode(),
+        )
+    };
     let views = || -> Vec<Step> {
         vec![
             call(countCall {}.abi_encode()),
@@ -87,7 +95,16 @@ fn script() -> Vec<Step> {
         ]
     };
     let take = |id: u64, amt: U256, max: U256, data: Vec<u8>| {
-        call(takeCall { id: U256::from(id), amt, max, who: CALLER, data: data.into() }.abi_encode())
+        call(
+            takeCall {
+                id: U256::from(id),
+                amt,
+                max,
+                who: CALLER,
+                data: data.into(),
+            }
+            .abi_encode(),
+        )
     };
     let mut steps = vec![
         // Before construction, a view answers from empty storage.
@@ -106,20 +123,102 @@ fn script() -> Vec<Step> {
         file(names::DUST, e18(100)),
         file(names::MAX_AGE, U256::from(3_600)),
         file(names::BUF, U256::from(1)),
-        file(*b"nope\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", U256::from(1)),
-        call(setCurveCall { kind: U256::from(2), cut: ray(99, 100), period: U256::from(90) }.abi_encode()),
-        call(setCurveCall { kind: U256::from(7), cut: U256::ZERO, period: U256::from(90) }.abi_encode()),
-        call(setCurveCall { kind: U256::from(1), cut: U256::ZERO, period: U256::from(1_000) }.abi_encode()),
-        call(setKickerCall { kicker: CALLER, allowed: true }.abi_encode()),
-        call(setKickerCall { kicker: Address::ZERO, allowed: true }.abi_encode()),
+        file(
+            *b"nope\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0",
+            U256::from(1),
+        ),
+        call(
+            setCurveCall {
+                kind: U256::from(2),
+                cut: ray(99, 100),
+                period: U256::from(90),
+            }
+            .abi_encode(),
+        ),
+        call(
+            setCurveCall {
+                kind: U256::from(7),
+                cut: U256::ZERO,
+                period: U256::from(90),
+            }
+            .abi_encode(),
+        ),
+        call(
+            setCurveCall {
+                kind: U256::from(1),
+                cut: U256::ZERO,
+                period: U256::from(1_000),
+            }
+            .abi_encode(),
+        ),
+        call(
+            setKickerCall {
+                kicker: CALLER,
+                allowed: true,
+            }
+            .abi_encode(),
+        ),
+        call(
+            setKickerCall {
+                kicker: Address::ZERO,
+                allowed: true,
+            }
+            .abi_encode(),
+        ),
         call(setGuardianCall { guardian: GUARDIAN }.abi_encode()),
-        call(setStoppedCall { level: U256::from(1) }.abi_encode()),
-        call(kickCall { liquidation_id: U256::from(1), tab: e18(10_000), lot: e18(10), usr: USR, kpr: KPR }.abi_encode()),
-        call(setStoppedCall { level: U256::from(9) }.abi_encode()),
+        call(
+            setStoppedCall {
+                level: U256::from(1),
+            }
+            .abi_encode(),
+        ),
+        call(
+            kickCall {
+                liquidation_id: U256::from(1),
+                tab: e18(10_000),
+                lot: e18(10),
+                usr: USR,
+                kpr: KPR,
+            }
+            .abi_encode(),
+        ),
+        call(
+            setStoppedCall {
+                level: U256::from(9),
+            }
+            .abi_encode(),
+        ),
         call(setStoppedCall { level: U256::ZERO }.abi_encode()),
-        call(kickCall { liquidation_id: U256::from(1), tab: U256::ZERO, lot: e18(10), usr: USR, kpr: KPR }.abi_encode()),
-        call(kickCall { liquidation_id: U256::from(1), tab: e18(10_000), lot: e18(10), usr: USR, kpr: KPR }.abi_encode()),
-        call(kickCall { liquidation_id: U256::from(2), tab: e18(5_000), lot: e18(10), usr: USR, kpr: KPR }.abi_encode()),
+        call(
+            kickCall {
+                liquidation_id: U256::from(1),
+                tab: U256::ZERO,
+                lot: e18(10),
+                usr: USR,
+                kpr: KPR,
+            }
+            .abi_encode(),
+        ),
+        call(
+            kickCall {
+                liquidation_id: U256::from(1),
+                tab: e18(10_000),
+                lot: e18(10),
+                usr: USR,
+                kpr: KPR,
+            }
+            .abi_encode(),
+        ),
+        call(
+            kickCall {
+                liquidation_id: U256::from(2),
+                tab: e18(5_000),
+                lot: e18(10),
+                usr: USR,
+                kpr: KPR,
+            }
+            .abi_encode(),
+        ),
         Step::Warp(T0 + 300),
         take(1, e18(1), U256::MAX, vec![]),
         take(1, e18(1), U256::from(1), vec![]),
@@ -127,10 +226,22 @@ fn script() -> Vec<Step> {
         take(9, e18(1), U256::MAX, vec![]),
         // `who` is the caller, which has no `clipperCall`: the callback fails.
         take(1, e18(1), U256::MAX, vec![1, 2, 3]),
-        call(redoCall { id: U256::from(1), kpr: KPR }.abi_encode()),
+        call(
+            redoCall {
+                id: U256::from(1),
+                kpr: KPR,
+            }
+            .abi_encode(),
+        ),
         Step::Warp(T0 + 2_100),
         Step::Price(1_900_0000_0000),
-        call(redoCall { id: U256::from(1), kpr: KPR }.abi_encode()),
+        call(
+            redoCall {
+                id: U256::from(1),
+                kpr: KPR,
+            }
+            .abi_encode(),
+        ),
         take(2, U256::MAX, U256::MAX, vec![]),
     ]);
     steps.extend(views());
@@ -140,13 +251,25 @@ fn script() -> Vec<Step> {
         call(transferOwnershipCall { new_owner: CALLER }.abi_encode()),
         call(pendingOwnerCall {}.abi_encode()),
         call(acceptOwnershipCall {}.abi_encode()),
-        call(transferOwnershipCall { new_owner: Address::ZERO }.abi_encode()),
+        call(
+            transferOwnershipCall {
+                new_owner: Address::ZERO,
+            }
+            .abi_encode(),
+        ),
     ]);
     steps.extend(views());
     // Malformed call data.
     let mut dirty_address = setGuardianCall { guardian: GUARDIAN }.abi_encode();
     dirty_address[4] = 1;
-    let good_take = takeCall { id: U256::from(2), amt: U256::from(1), max: U256::MAX, who: CALLER, data: vec![5u8; 40].into() }.abi_encode();
+    let good_take = takeCall {
+        id: U256::from(2),
+        amt: U256::from(1),
+        max: U256::MAX,
+        who: CALLER,
+        data: vec![5u8; 40].into(),
+    }
+    .abi_encode();
     let mut bad_offset = good_take.clone();
     bad_offset[4 + 4 * 32 + 31] = 0xff;
     let mut bad_length = good_take.clone();
@@ -155,7 +278,14 @@ fn script() -> Vec<Step> {
     dirty_who[4 + 3 * 32 + 11] = 1;
     let mut short = good_take;
     short.truncate(4 + 4 * 32);
-    let kick = kickCall { liquidation_id: U256::from(2), tab: e18(1), lot: e18(1), usr: USR, kpr: KPR }.abi_encode();
+    let kick = kickCall {
+        liquidation_id: U256::from(2),
+        tab: e18(1),
+        lot: e18(1),
+        usr: USR,
+        kpr: KPR,
+    }
+    .abi_encode();
     let mut dirty_kpr = kick.clone();
     dirty_kpr[4 + 4 * 32] = 1;
     let mut dirty_usr = kick.clone();
@@ -190,17 +320,28 @@ fn run(via_router: bool) -> (Vec<Outcome>, Vec<LogData>, Vec<U256>) {
     let dai = Contract::<MockERC20>::new_at(DAI);
     let oracle = Contract::<MockOracle>::new_at(ORACLE);
     let forwarder = Contract::<Forwarder>::new_at(CALLER);
-    gem.sender(ADMIN).constructor(String::from("Gem"), String::from("GEM"), 18);
-    dai.sender(ADMIN).constructor(String::from("Dai"), String::from("DAI"), 18);
-    oracle.sender(ADMIN).constructor(ADMIN, 8, String::from("GEM / DAI"), int(2_000_0000_0000)).unwrap();
-    solvency.sender(ADMIN).constructor(ADMIN, DAI, U256::ZERO, U256::ZERO, U256::ZERO, e18(50)).unwrap();
+    gem.sender(ADMIN)
+        .constructor(String::from("Gem"), String::from("GEM"), 18);
+    dai.sender(ADMIN)
+        .constructor(String::from("Dai"), String::from("DAI"), 18);
+    oracle
+        .sender(ADMIN)
+        .constructor(ADMIN, 8, String::from("GEM / DAI"), int(2_000_0000_0000))
+        .unwrap();
+    solvency
+        .sender(ADMIN)
+        .constructor(ADMIN, DAI, U256::ZERO, U256::ZERO, U256::ZERO, e18(50))
+        .unwrap();
     solvency.sender(ADMIN).set_kicker(CALLER, true).unwrap();
     solvency.sender(ADMIN).set_house(HOUSE, true).unwrap();
     dai.sender(FUNDER).mint(FUNDER, e18(1_000)).unwrap();
     dai.sender(FUNDER).approve(SOLVENCY, e18(1_000)).unwrap();
     solvency.sender(FUNDER).deposit(e18(1_000)).unwrap();
     for _ in 0..2 {
-        solvency.sender(CALLER).open(BENEFICIARY, e18(5_000), e18(10_000)).unwrap();
+        solvency
+            .sender(CALLER)
+            .open(BENEFICIARY, e18(5_000), e18(10_000))
+            .unwrap();
     }
     gem.sender(CALLER).mint(CALLER, e18(100)).unwrap();
     gem.sender(CALLER).approve(HOUSE, U256::MAX).unwrap();
@@ -212,7 +353,10 @@ fn run(via_router: bool) -> (Vec<Outcome>, Vec<LogData>, Vec<U256>) {
         match step {
             Step::Warp(time) => clock::set(time),
             Step::Price(answer) => {
-                oracle.sender(ADMIN).set_answer(int(answer), U256::from(clock::now(0))).unwrap();
+                oracle
+                    .sender(ADMIN)
+                    .set_answer(int(answer), U256::from(clock::now(0)))
+                    .unwrap();
             }
             Step::Call(data) => {
                 let outcome = if via_router {
@@ -256,24 +400,42 @@ fn run(via_router: bool) -> (Vec<Outcome>, Vec<LogData>, Vec<U256>) {
 fn dispatcher_matches_the_sdk_router() {
     let router = std::thread::spawn(|| run(true)).join().unwrap();
     let dispatcher = std::thread::spawn(|| run(false)).join().unwrap();
-    let steps: Vec<Step> = script().into_iter().filter(|s| matches!(s, Step::Call(_))).collect();
+    let steps: Vec<Step> = script()
+        .into_iter()
+        .filter(|s| matches!(s, Step::Call(_)))
+        .collect();
     assert_eq!(router.0.len(), steps.len());
     for (i, (a, b)) in router.0.iter().zip(dispatcher.0.iter()).enumerate() {
-        let Step::Call(data) = &steps[i] else { unreachable!() };
-        assert_eq!(a, b, "call {i} ({:02x?}): router vs dispatcher", &data[..data.len().min(4)]);
+        let Step::Call(data) = &steps[i] else {
+            unreachable!()
+        };
+        assert_eq!(
+            a,
+            b,
+            "call {i} ({:02x?}): router vs dispatcher",
+            &data[..data.len().min(4)]
+        );
     }
     assert_eq!(router.1, dispatcher.1, "events");
     assert_eq!(router.2, dispatcher.2, "balances");
     // The script exercised successes and failures of every kind.
     let successes = router.0.iter().filter(|(ok, _)| *ok).count();
-    assert!(successes > 60 && successes < router.0.len() - 20, "{successes} of {}", router.0.len());
+    assert!(
+        successes > 60 && successes < router.0.len() - 20,
+        "{successes} of {}",
+        router.0.len()
+    );
     assert!(router.1.len() > 20, "events logged: {}", router.1.len());
 }
 
 #[test]
 fn every_dispatched_selector_is_in_the_generated_interface() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../interfaces/IDutchAuction.sol");
-    let text = std::fs::read_to_string(path).expect("interfaces/IDutchAuction.sol (run `cargo xtask interfaces`)");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../interfaces/IDutchAuction.sol"
+    );
+    let text = std::fs::read_to_string(path)
+        .expect("interfaces/IDutchAuction.sol (run `cargo xtask interfaces`)");
     let mut selectors: Vec<u32> = text
         .lines()
         .filter_map(|line| line.trim().strip_prefix("function "))
@@ -303,7 +465,10 @@ fn a_call_with_value_is_rejected() {
     let data = IHouse::countCall {}.abi_encode();
     assert!(w.house.sender(ADMIN).dispatch(&data).is_ok());
     KEEPER.fund(U256::from(1));
-    let result = w.house.sender_and_value(KEEPER, U256::from(1)).dispatch(&data);
+    let result = w
+        .house
+        .sender_and_value(KEEPER, U256::from(1))
+        .dispatch(&data);
     assert!(result.is_err());
 }
 
@@ -312,13 +477,23 @@ fn a_call_with_value_is_rejected() {
 #[motsu::test]
 fn a_bool_other_than_zero_or_one_is_rejected() {
     let w = deploy(Setup::default());
-    let mut data = IHouse::setKickerCall { kicker: KEEPER, allowed: true }.abi_encode();
+    let mut data = IHouse::setKickerCall {
+        kicker: KEEPER,
+        allowed: true,
+    }
+    .abi_encode();
     assert!(w.house.sender(ADMIN).dispatch(&data).is_ok());
     data[4 + 63] = 2;
-    assert_eq!(w.house.sender(ADMIN).dispatch(&data).motsu_res(), Err(Vec::new()));
+    assert_eq!(
+        w.house.sender(ADMIN).dispatch(&data).motsu_res(),
+        Err(Vec::new())
+    );
     data[4 + 63] = 0;
     data[4 + 40] = 1;
-    assert_eq!(w.house.sender(ADMIN).dispatch(&data).motsu_res(), Err(Vec::new()));
+    assert_eq!(
+        w.house.sender(ADMIN).dispatch(&data).motsu_res(),
+        Err(Vec::new())
+    );
 }
 
 /// The dispatcher's constructor guard uses the SDK's flag (same slot, same byte): each sees
@@ -328,16 +503,34 @@ fn the_constructor_guard_is_the_sdks() {
     use stylus_sdk::stylus_core::host::ConstructorGuard;
     let w = deploy(Setup::default());
     let mut ctor = stylus_sdk::abi::CONSTRUCTOR_SELECTOR.to_be_bytes().to_vec();
-    for account in [ADMIN, w.gem.address(), w.dai.address(), w.oracle.address(), w.solvency.address()] {
+    for account in [
+        ADMIN,
+        w.gem.address(),
+        w.dai.address(),
+        w.oracle.address(),
+        w.solvency.address(),
+    ] {
         ctor.extend_from_slice(&address_word(account).to_be_bytes::<32>());
     }
     let house = Contract::<DutchAuction>::new();
-    assert_eq!(house.sender(ADMIN).dispatch(&ctor).motsu_res(), Ok(Vec::new()));
+    assert_eq!(
+        house.sender(ADMIN).dispatch(&ctor).motsu_res(),
+        Ok(Vec::new())
+    );
     assert_eq!(house.sender(ADMIN).owner(), ADMIN);
-    assert_eq!(house.sender(ADMIN).check_constructor_slot(), Err(Vec::new()));
-    assert_eq!(house.sender(ADMIN).dispatch(&ctor).motsu_res(), Err(Vec::new()));
+    assert_eq!(
+        house.sender(ADMIN).check_constructor_slot(),
+        Err(Vec::new())
+    );
+    assert_eq!(
+        house.sender(ADMIN).dispatch(&ctor).motsu_res(),
+        Err(Vec::new())
+    );
     let other = Contract::<DutchAuction>::new();
     assert_eq!(other.sender(ADMIN).check_constructor_slot(), Ok(()));
     assert_eq!(other.sender(ADMIN).constructor_once(), Err(Vec::new()));
-    assert_eq!(other.sender(ADMIN).dispatch(&ctor).motsu_res(), Err(Vec::new()));
+    assert_eq!(
+        other.sender(ADMIN).dispatch(&ctor).motsu_res(),
+        Err(Vec::new())
+    );
 }

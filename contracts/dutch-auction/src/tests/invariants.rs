@@ -52,7 +52,11 @@ fn feed_of(answer: u64) -> U256 {
 fn random_setup(rng: &mut Rng) -> Setup {
     let curve = match rng.range(1, 3) {
         1 => (1, U256::ZERO, rng.range(60, 3_000)),
-        2 => (2, ray(rng.range(500, 999) as u128, 1_000), rng.range(1, 120)),
+        2 => (
+            2,
+            ray(rng.range(500, 999) as u128, 1_000),
+            rng.range(1, 120),
+        ),
         _ => (3, ray(rng.range(990_000, 999_999) as u128, 1_000_000), 0),
     };
     Setup {
@@ -91,14 +95,31 @@ fn run(seed: u64, steps: usize) -> [usize; 4] {
                 // Kick (fails when the oracle is stale, which is fine).
                 let tab = e18(rng.range(1, 1_000_000) as u128);
                 let debt = tab - tab * U256::from(rng.range(0, 20)) / U256::from(100);
-                let lot = U256::from(rng.range(1, 1_000_000)) * U256::from(10u128.pow(rng.range(12, 16) as u32));
-                let liquidation = w.solvency.sender(ENGINE).open(BENEFICIARY, debt, tab).unwrap();
+                let lot = U256::from(rng.range(1, 1_000_000))
+                    * U256::from(10u128.pow(rng.range(12, 16) as u32));
+                let liquidation = w
+                    .solvency
+                    .sender(ENGINE)
+                    .open(BENEFICIARY, debt, tab)
+                    .unwrap();
                 w.gem.sender(ENGINE).mint(ENGINE, lot).unwrap();
-                let kicked = w.house.sender(ENGINE).kick(liquidation, tab, lot, USR, KPR).motsu_res();
+                let kicked = w
+                    .house
+                    .sender(ENGINE)
+                    .kick(liquidation, tab, lot, USR, KPR)
+                    .motsu_res();
                 if let Ok(id) = kicked {
                     done[0] += 1;
-                    let floor_price = mul_div_up(feed_of(answer), floor, WAD * U256::from(10u64.pow(9)));
-                    sales.insert(id, Model { liquidation, tab, floor_price });
+                    let floor_price =
+                        mul_div_up(feed_of(answer), floor, WAD * U256::from(10u64.pow(9)));
+                    sales.insert(
+                        id,
+                        Model {
+                            liquidation,
+                            tab,
+                            floor_price,
+                        },
+                    );
                     raised.entry(liquidation).or_insert(U256::ZERO);
                 }
             }
@@ -106,15 +127,35 @@ fn run(seed: u64, steps: usize) -> [usize; 4] {
                 // Take, maybe with a limit below the price.
                 let Some(id) = pick(&mut rng) else { continue };
                 let (needs_redo, price, lot, _) = w.status(id);
-                let amt = if rng.chance(30) { U256::MAX } else { lot * U256::from(rng.range(1, 100)) / U256::from(100) };
-                let max = if rng.chance(10) { price / U256::from(2) } else { price };
+                let amt = if rng.chance(30) {
+                    U256::MAX
+                } else {
+                    lot * U256::from(rng.range(1, 100)) / U256::from(100)
+                };
+                let max = if rng.chance(10) {
+                    price / U256::from(2)
+                } else {
+                    price
+                };
                 let paid_before = w.dai_of(KEEPER);
-                let taken = w.house.sender(KEEPER).take(id, amt, max, KEEPER, none()).motsu_res();
+                let taken = w
+                    .house
+                    .sender(KEEPER)
+                    .take(id, amt, max, KEEPER, none())
+                    .motsu_res();
                 if taken.is_ok() {
                     done[1] += 1;
                     let model = &sales[&id];
-                    assert!(!needs_redo, "{}", context(step, "take of a sale that needs a redo"));
-                    assert!(price > model.floor_price, "{}", context(step, "take at or below the floor"));
+                    assert!(
+                        !needs_redo,
+                        "{}",
+                        context(step, "take of a sale that needs a redo")
+                    );
+                    assert!(
+                        price > model.floor_price,
+                        "{}",
+                        context(step, "take at or below the floor")
+                    );
                     assert!(max >= price, "{}", context(step, "take above max"));
                     let owe = paid_before - w.dai_of(KEEPER);
                     *raised.get_mut(&model.liquidation).unwrap() += owe;
@@ -129,7 +170,8 @@ fn run(seed: u64, steps: usize) -> [usize; 4] {
                 if w.house.sender(KPR).redo(id, KPR).motsu_res().is_ok() {
                     done[2] += 1;
                     let model = sales.get_mut(&id).unwrap();
-                    model.floor_price = mul_div_up(feed_of(answer), floor, WAD * U256::from(10u64.pow(9)));
+                    model.floor_price =
+                        mul_div_up(feed_of(answer), floor, WAD * U256::from(10u64.pow(9)));
                 }
             }
             7 => {
@@ -154,10 +196,21 @@ fn run(seed: u64, steps: usize) -> [usize; 4] {
                 // Governance changes parameters (running sales must not notice).
                 let before: Vec<_> = sales.keys().map(|id| (*id, w.status(*id))).collect();
                 let fresh = random_setup(&mut rng);
-                configure(&w, Setup { max_age: 100_000, ..fresh });
+                configure(
+                    &w,
+                    Setup {
+                        max_age: 100_000,
+                        ..fresh
+                    },
+                );
                 floor = fresh.floor;
                 for (id, status) in before {
-                    assert_eq!(w.status(id), status, "{}", context(step, "parameter change moved a sale"));
+                    assert_eq!(
+                        w.status(id),
+                        status,
+                        "{}",
+                        context(step, "parameter change moved a sale")
+                    );
                 }
             }
         }
@@ -169,9 +222,19 @@ fn run(seed: u64, steps: usize) -> [usize; 4] {
             assert!(tab <= model.tab, "{}", context(step, "tab increased"));
             model.tab = tab;
         }
-        assert_eq!(sales.len(), list_len(&w), "{}", context(step, "model and list agree"));
+        assert_eq!(
+            sales.len(),
+            list_len(&w),
+            "{}",
+            context(step, "model and list agree")
+        );
         for (liquidation, paid) in &raised {
-            assert_eq!(w.record(*liquidation).4, *paid, "{}", context(step, "raised == paid"));
+            assert_eq!(
+                w.record(*liquidation).4,
+                *paid,
+                "{}",
+                context(step, "raised == paid")
+            );
         }
     }
     done
@@ -201,7 +264,10 @@ fn invariants_hold_over_random_sequences() {
     }
     // The sequences did exercise every operation.
     let [kicks, takes, redos, yanks] = totals;
-    assert!(kicks > 5 * sequences as usize && takes > 5 * sequences as usize, "{totals:?}");
+    assert!(
+        kicks > 5 * sequences as usize && takes > 5 * sequences as usize,
+        "{totals:?}"
+    );
     assert!(redos > sequences as usize / 2 && yanks > 0, "{totals:?}");
     println!("kicks, takes, redos, yanks: {totals:?}");
 }

@@ -158,20 +158,34 @@ impl MockERC20 {
     pub fn approve(&mut self, spender: Address, value: U256) -> Result<bool, Error> {
         let owner = self.vm().msg_sender();
         if owner.is_zero() {
-            return Err(Error::InvalidApprover(ERC20InvalidApprover { approver: owner }));
+            return Err(Error::InvalidApprover(ERC20InvalidApprover {
+                approver: owner,
+            }));
         }
         if spender.is_zero() {
             return Err(Error::InvalidSpender(ERC20InvalidSpender { spender }));
         }
         self.allowances.setter(owner).setter(spender).set(value);
-        gavel_common::log::emit_event(self.vm(), &Approval { owner, spender, value });
+        gavel_common::log::emit_event(
+            self.vm(),
+            &Approval {
+                owner,
+                spender,
+                value,
+            },
+        );
         Ok(true)
     }
 
     /// Moves `value` tokens from `from` to `to` against the caller's allowance; emits
     /// `Transfer`. An allowance of `type(uint256).max` is never decreased.
     #[selector(name = "transferFrom")]
-    pub fn transfer_from(&mut self, from: Address, to: Address, value: U256) -> Result<bool, Error> {
+    pub fn transfer_from(
+        &mut self,
+        from: Address,
+        to: Address,
+        value: U256,
+    ) -> Result<bool, Error> {
         let spender = self.vm().msg_sender();
         let allowance = self.allowances.getter(from).get(spender);
         if allowance != U256::MAX {
@@ -193,7 +207,9 @@ impl MockERC20 {
     /// the zero address.
     pub fn mint(&mut self, to: Address, value: U256) -> Result<(), Error> {
         if to.is_zero() {
-            return Err(Error::InvalidReceiver(ERC20InvalidReceiver { receiver: to }));
+            return Err(Error::InvalidReceiver(ERC20InvalidReceiver {
+                receiver: to,
+            }));
         }
         let total_supply = self.total_supply.get();
         let Some(new_supply) = total_supply.checked_add(value) else {
@@ -206,7 +222,14 @@ impl MockERC20 {
         // No overflow: a balance is part of the total supply, which did not overflow.
         let balance = self.balances.get(to);
         self.balances.setter(to).set(balance.wrapping_add(value));
-        gavel_common::log::emit_event(self.vm(), &Transfer { from: Address::ZERO, to, value });
+        gavel_common::log::emit_event(
+            self.vm(),
+            &Transfer {
+                from: Address::ZERO,
+                to,
+                value,
+            },
+        );
         Ok(())
     }
 }
@@ -218,7 +241,9 @@ impl MockERC20 {
             return Err(Error::InvalidSender(ERC20InvalidSender { sender: from }));
         }
         if to.is_zero() {
-            return Err(Error::InvalidReceiver(ERC20InvalidReceiver { receiver: to }));
+            return Err(Error::InvalidReceiver(ERC20InvalidReceiver {
+                receiver: to,
+            }));
         }
         let balance = self.balances.get(from);
         let Some(left) = balance.checked_sub(value) else {

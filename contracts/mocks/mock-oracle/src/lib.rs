@@ -197,7 +197,11 @@ impl MockOracle {
         self.updated_at.setter(round).set(updated_at);
         gavel_common::log::emit_event(
             self.vm(),
-            &AnswerUpdated { current: answer, roundId: round, updatedAt: updated_at },
+            &AnswerUpdated {
+                current: answer,
+                roundId: round,
+                updatedAt: updated_at,
+            },
         );
     }
 
