@@ -36,6 +36,8 @@ Run
   --sweep SPEC           grid, e.g. \"cut=0.97,0.98,0.99;step=60,90,120\" (buf, cut, step,
                          tail, cusp, floor, kick, commit, reveal, threshold)
   --sweep-strategy S     strategy the sweep runs                           [dutch]
+  --sweep-scenarios LIST comma-separated built-in scenarios to sweep each, reporting the
+                         best settings per scenario       [the --scenario]
   --jobs N               worker processes                                  [2]
   --out DIR              where report.json and the SVG plots go            [target/sim]
   --no-plots             skip the plots
@@ -69,6 +71,9 @@ struct Options {
     jobs: usize,
     sweep: Option<Vec<Dimension>>,
     sweep_strategy: Strategy,
+    sweep_scenarios: Vec<String>,
+    /// `--congestion` as given (it overrides each swept scenario's own window).
+    congestion_override: Option<Option<(u64, u64)>>,
     worker: Option<Strategy>,
 }
 
@@ -78,6 +83,7 @@ fn parse(args: &[String]) -> Options {
     let (mut plots, mut jobs, mut sweep, mut sweep_strategy, mut worker) =
         (true, 2usize, None, Strategy::Dutch, None);
     let mut scenario: Option<String> = None;
+    let mut sweep_scenarios: Vec<String> = Vec::new();
     let mut csv: Option<String> = None;
     let mut congestion: Option<Option<(u64, u64)>> = None;
     let mut i = 0;
@@ -168,6 +174,17 @@ fn parse(args: &[String]) -> Options {
                 sweep = Some(dims);
             }
             "--sweep-strategy" => sweep_strategy = Strategy::parse(v).unwrap_or_else(|e| fail(&e)),
+            "--sweep-scenarios" => {
+                sweep_scenarios = v.split(',').map(|x| x.trim().to_string()).collect();
+                for name in &sweep_scenarios {
+                    if !BUILTIN_PATHS.contains(&name.as_str()) {
+                        fail(&format!(
+                            "--sweep-scenarios: unknown scenario {name:?}; built-in: {}",
+                            BUILTIN_PATHS.join(", ")
+                        ));
+                    }
+                }
+            }
             "--jobs" => jobs = num::<usize>(flag, v).max(1),
             "--out" => out = PathBuf::from(v),
             "--no-plots" => plots = false,
@@ -176,6 +193,7 @@ fn parse(args: &[String]) -> Options {
         }
         i += 1;
     }
+    let from_csv = csv.is_some();
     if let Some(file) = csv {
         let text = std::fs::read_to_string(&file).unwrap_or_else(|e| fail(&format!("{file}: {e}")));
         let name = std::path::Path::new(&file)
@@ -200,6 +218,16 @@ fn parse(args: &[String]) -> Options {
     if let Some(c) = congestion {
         cfg.congestion = c;
     }
+    if !sweep_scenarios.is_empty() {
+        if sweep.is_none() {
+            fail("--sweep-scenarios needs --sweep");
+        }
+        if from_csv {
+            fail(
+                "--sweep-scenarios sweeps built-in scenarios; it cannot be used with --price-path",
+            );
+        }
+    }
     Options {
         cfg,
         out,
@@ -207,6 +235,8 @@ fn parse(args: &[String]) -> Options {
         jobs,
         sweep,
         sweep_strategy,
+        sweep_scenarios,
+        congestion_override: congestion,
         worker,
     }
 }
@@ -302,7 +332,8 @@ fn main() {
     let mut i = 0;
     while i < args.len() {
         match args[i].as_str() {
-            "--jobs" | "--out" | "--sweep" | "--sweep-strategy" | "--strategies" => i += 2,
+            "--jobs" | "--out" | "--sweep" | "--sweep-strategy" | "--sweep-scenarios"
+            | "--strategies" => i += 2,
             "--no-plots" => i += 1,
             _ => {
                 forwarded.push(args[i].clone());
@@ -364,6 +395,16 @@ fn main() {
     }
 }
 
+/// One scenario's sweep: every grid point's outcome, in grid order.
+struct ScenarioSweep {
+    /// The configuration the points vary (the scenario's path and congestion applied).
+    cfg: Config,
+    /// Grid order (for the heatmap).
+    unranked: Vec<report::SweepPoint>,
+    /// Best first ([`report::rank`]).
+    ranked: Vec<report::SweepPoint>,
+}
+
 fn sweep(options: &Options, forwarded: &[String], dims: &[Dimension], start: Instant) {
     let mut grid: Vec<Vec<f64>> = vec![Vec::new()];
     for d in dims {
@@ -382,10 +423,24 @@ fn sweep(options: &Options, forwarded: &[String], dims: &[Dimension], start: Ins
             })
             .collect();
     }
-    let tasks: Vec<(Strategy, Vec<String>)> = grid
-        .iter()
-        .map(|values| {
+    // Every scenario's grid points, run as one queue of tasks (one progress bar).
+    let scenarios: Vec<Option<&str>> = if options.sweep_scenarios.is_empty() {
+        vec![None]
+    } else {
+        options
+            .sweep_scenarios
+            .iter()
+            .map(|s| Some(s.as_str()))
+            .collect()
+    };
+    let mut tasks: Vec<(Strategy, Vec<String>)> = Vec::new();
+    for scenario in &scenarios {
+        for values in &grid {
             let mut extra = Vec::new();
+            if let Some(name) = scenario {
+                extra.push("--scenario".to_string());
+                extra.push(name.to_string());
+            }
             for (d, v) in dims.iter().zip(values) {
                 let flag = match d.name.as_str() {
                     "kick" => "--kick-window".to_string(),
@@ -397,9 +452,9 @@ fn sweep(options: &Options, forwarded: &[String], dims: &[Dimension], start: Ins
                 extra.push(flag);
                 extra.push(format!("{v}"));
             }
-            (options.sweep_strategy, extra)
-        })
-        .collect();
+            tasks.push((options.sweep_strategy, extra));
+        }
+    }
     let progress = |done: usize, total: usize| {
         use std::io::Write as _;
         let width = 30;
@@ -423,23 +478,109 @@ fn sweep(options: &Options, forwarded: &[String], dims: &[Dimension], start: Ins
         let _ = err.flush();
     };
     progress(0, tasks.len());
-    let outcomes = run_parallel(forwarded, &tasks, options.jobs, &progress);
-    let mut points: Vec<report::SweepPoint> = grid
-        .into_iter()
-        .zip(outcomes)
-        .map(|(values, outcome)| report::SweepPoint { values, outcome })
-        .collect();
-    let unranked = points.clone();
-    report::rank(&mut points);
+    let mut outcomes = run_parallel(forwarded, &tasks, options.jobs, &progress).into_iter();
     let names: Vec<&str> = dims.iter().map(|d| d.name.as_str()).collect();
-    println!(
-        "sweep of {} over {} ({} points, {}; wall time {:.1} s), best first:",
-        options.sweep_strategy.name(),
-        names.join(" × "),
-        points.len(),
-        options.cfg.path.name,
-        start.elapsed().as_secs_f64()
-    );
+    let mut results = Vec::new();
+    for scenario in &scenarios {
+        let cfg = match scenario {
+            Some(name) => {
+                let mut cfg = options
+                    .cfg
+                    .clone()
+                    .with_scenario(name)
+                    .unwrap_or_else(|e| fail(&e));
+                if let Some(explicit) = options.congestion_override {
+                    cfg.congestion = explicit;
+                }
+                cfg
+            }
+            None => options.cfg.clone(),
+        };
+        let unranked: Vec<report::SweepPoint> = grid
+            .iter()
+            .map(|values| report::SweepPoint {
+                values: values.clone(),
+                outcome: outcomes
+                    .next()
+                    .unwrap_or_else(|| fail("sweep: a worker result is missing")),
+            })
+            .collect();
+        let mut ranked = unranked.clone();
+        report::rank(&mut ranked);
+        println!(
+            "sweep of {} over {} ({} points, {}), best first:",
+            options.sweep_strategy.name(),
+            names.join(" × "),
+            ranked.len(),
+            cfg.path.name,
+        );
+        print_points(&names, &ranked);
+        results.push(ScenarioSweep {
+            cfg,
+            unranked,
+            ranked,
+        });
+    }
+    println!("wall time {:.1} s", start.elapsed().as_secs_f64());
+    let sweep_json = |r: &ScenarioSweep| {
+        serde_json::json!({
+            "scenario": r.cfg.path.name,
+            "strategy": options.sweep_strategy.name(),
+            "parameters": r.cfg.describe(),
+            "dimensions": dims.iter().map(|d| serde_json::json!({"name": d.name, "values": d.values})).collect::<Vec<_>>(),
+            "best_first": r.ranked.iter().map(|p| serde_json::json!({"values": p.values, "outcome": report::outcome_json(&p.outcome)})).collect::<Vec<_>>(),
+        })
+    };
+    let mut json = if let [only] = results.as_slice() {
+        sweep_json(only)
+    } else {
+        println!("best settings per scenario ({}):", names.join(", "));
+        for r in &results {
+            if let Some(best) = r.ranked.first() {
+                let values: Vec<String> = best.values.iter().map(|v| format!("{v}")).collect();
+                println!(
+                    "  {:<16} {:<24} recovery {:.2}%, bad debt {}, lenders' loss {}",
+                    r.cfg.path.name,
+                    values.join(", "),
+                    best.outcome.recovery * 100.0,
+                    report::money(best.outcome.bad_debt),
+                    report::money(best.outcome.lender_loss + best.outcome.stuck_debt)
+                );
+            }
+        }
+        serde_json::json!({ "scenarios": results.iter().map(sweep_json).collect::<Vec<_>>() })
+    };
+    json["wall_seconds"] = serde_json::json!(start.elapsed().as_secs_f64());
+    let path = options.out.join("sweep.json");
+    std::fs::write(
+        &path,
+        serde_json::to_string_pretty(&json).expect("json") + "\n",
+    )
+    .unwrap_or_else(|e| fail(&format!("{}: {e}", path.display())));
+    println!("wrote {}", path.display());
+    if options.plots && dims.len() >= 2 {
+        for r in &results {
+            let file = if results.len() == 1 {
+                "sweep.svg".to_string()
+            } else {
+                format!("sweep-{}.svg", r.cfg.path.name)
+            };
+            let svg = options.out.join(file);
+            let title = format!(
+                "{} on {}: recovery / lenders' loss + open debt in DAI (green is better)",
+                options.sweep_strategy.name(),
+                r.cfg.path.name
+            );
+            match plot::sweep_heatmap(&r.unranked, dims, &title, &svg) {
+                Ok(()) => println!("wrote {}", svg.display()),
+                Err(e) => eprintln!("gavel-sim: {e}"),
+            }
+        }
+    }
+}
+
+/// Prints sweep points as a table.
+fn print_points(names: &[&str], points: &[report::SweepPoint]) {
     println!(
         "{:<28} {:>9} {:>10} {:>11} {:>10} {:>9} {:>7}",
         names.join(", "),
@@ -450,7 +591,7 @@ fn sweep(options: &Options, forwarded: &[String], dims: &[Dimension], start: Ins
         "clear p95",
         "redos"
     );
-    for p in &points {
+    for p in points {
         let values: Vec<String> = p.values.iter().map(|v| format!("{v}")).collect();
         let o = &p.outcome;
         println!(
@@ -463,32 +604,5 @@ fn sweep(options: &Options, forwarded: &[String], dims: &[Dimension], start: Ins
             report::duration(o.clear_p95),
             o.redos + o.fallbacks
         );
-    }
-    let json = serde_json::json!({
-        "scenario": options.cfg.path.name,
-        "strategy": options.sweep_strategy.name(),
-        "parameters": options.cfg.describe(),
-        "dimensions": dims.iter().map(|d| serde_json::json!({"name": d.name, "values": d.values})).collect::<Vec<_>>(),
-        "best_first": points.iter().map(|p| serde_json::json!({"values": p.values, "outcome": report::outcome_json(&p.outcome)})).collect::<Vec<_>>(),
-        "wall_seconds": start.elapsed().as_secs_f64(),
-    });
-    let path = options.out.join("sweep.json");
-    std::fs::write(
-        &path,
-        serde_json::to_string_pretty(&json).expect("json") + "\n",
-    )
-    .unwrap_or_else(|e| fail(&format!("{}: {e}", path.display())));
-    println!("wrote {}", path.display());
-    if options.plots && dims.len() >= 2 {
-        let svg = options.out.join("sweep.svg");
-        let title = format!(
-            "{} on {}: recovery / lenders' loss + open debt in DAI (green is better)",
-            options.sweep_strategy.name(),
-            options.cfg.path.name
-        );
-        match plot::sweep_heatmap(&unranked, dims, &title, &svg) {
-            Ok(()) => println!("wrote {}", svg.display()),
-            Err(e) => eprintln!("gavel-sim: {e}"),
-        }
     }
 }

@@ -240,3 +240,68 @@ fn population_follows_the_configuration() {
         );
     }
 }
+
+/// The binary's sweep over several scenarios: one ranked grid per scenario in `sweep.json`,
+/// each run on its own scenario's path (the runs differ), and a clear refusal of
+/// `--sweep-scenarios` without `--sweep`.
+#[test]
+fn sweep_reports_each_scenario() {
+    let exe = env!("CARGO_BIN_EXE_gavel-sim");
+    let out = std::env::temp_dir().join(format!("gavel-sim-sweep-{}", std::process::id()));
+    let status = std::process::Command::new(exe)
+        .args([
+            "--borrowers",
+            "12",
+            "--ltv",
+            "0.6-0.79",
+            "--pool-depth",
+            "600000",
+        ])
+        .args([
+            "--sweep",
+            "cut=0.97,0.99",
+            "--sweep-scenarios",
+            "crash,flash",
+        ])
+        .args(["--jobs", "1", "--no-plots", "--out"])
+        .arg(&out)
+        .output()
+        .expect("runs");
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let text = std::fs::read_to_string(out.join("sweep.json")).expect("sweep.json");
+    let json: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let scenarios = json["scenarios"]
+        .as_array()
+        .expect("one entry per scenario");
+    let names: Vec<&str> = scenarios
+        .iter()
+        .map(|s| s["scenario"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(names, ["crash", "flash"]);
+    for s in scenarios {
+        let points = s["best_first"].as_array().expect("points");
+        assert_eq!(points.len(), 2, "{}", s["scenario"]);
+        assert!(s["parameters"].as_str().unwrap_or("").contains(&format!(
+            "scenario={}",
+            s["scenario"].as_str().unwrap_or("")
+        )));
+    }
+    assert_ne!(
+        scenarios[0]["best_first"], scenarios[1]["best_first"],
+        "each scenario ran its own path"
+    );
+    let stdout = String::from_utf8_lossy(&status.stdout);
+    assert!(stdout.contains("best settings per scenario"), "{stdout}");
+    let _ = std::fs::remove_dir_all(&out);
+
+    let refused = std::process::Command::new(exe)
+        .args(["--sweep-scenarios", "crash"])
+        .output()
+        .expect("runs");
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--sweep-scenarios needs --sweep"));
+}
