@@ -241,8 +241,14 @@ fn parse(args: &[String]) -> Options {
     }
 }
 
-/// Runs one task in a child process (`--worker`), with `extra` options appended.
-fn run_in_worker(args: &[String], strategy: Strategy, extra: &[String]) -> Outcome {
+/// Runs one task in a child process (`--worker`), with `extra` options appended. A worker that
+/// fails (a contract refused the parameters, or the simulator's own check failed) gives its
+/// panic message and the rest of its standard error.
+fn run_in_worker(
+    args: &[String],
+    strategy: Strategy,
+    extra: &[String],
+) -> Result<Outcome, WorkerError> {
     let exe = std::env::current_exe().unwrap_or_else(|e| fail(&format!("current_exe: {e}")));
     let mut cmd = Command::new(exe);
     cmd.args(args)
@@ -260,13 +266,32 @@ fn run_in_worker(args: &[String], strategy: Strategy, extra: &[String]) -> Outco
         .output()
         .unwrap_or_else(|e| fail(&format!("spawn worker: {e}")));
     if !output.status.success() {
-        eprint!("{}", String::from_utf8_lossy(&output.stderr));
-        fail(&format!("worker for {} failed", strategy.name()));
+        let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+        // The line after "thread '…' panicked at file:line:col:" is the message.
+        let mut lines = stderr.lines();
+        let reason = lines
+            .by_ref()
+            .find(|l| l.contains("panicked at"))
+            .and_then(|_| lines.next())
+            .or_else(|| stderr.lines().rev().find(|l| !l.trim().is_empty()))
+            .unwrap_or("exited without a message")
+            .trim()
+            .to_string();
+        return Err(WorkerError { reason, stderr });
     }
     let text = String::from_utf8_lossy(&output.stdout);
     let value: serde_json::Value =
         serde_json::from_str(&text).unwrap_or_else(|e| fail(&format!("worker output: {e}")));
-    report::outcome_from_json(&value).unwrap_or_else(|e| fail(&format!("worker output: {e}")))
+    Ok(report::outcome_from_json(&value).unwrap_or_else(|e| fail(&format!("worker output: {e}"))))
+}
+
+/// Why a worker failed.
+#[derive(Clone, Debug)]
+struct WorkerError {
+    /// Its panic message (one line).
+    reason: String,
+    /// Its whole standard error.
+    stderr: String,
 }
 
 /// Runs `tasks` (strategy, extra options) on `jobs` worker processes at once.
@@ -275,12 +300,13 @@ fn run_parallel(
     tasks: &[(Strategy, Vec<String>)],
     jobs: usize,
     progress: &(dyn Fn(usize, usize) + Sync),
-) -> Vec<Outcome> {
+) -> Vec<Result<Outcome, WorkerError>> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Mutex;
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Outcome>>> = Mutex::new(vec![None; tasks.len()]);
+    let results: Mutex<Vec<Option<Result<Outcome, WorkerError>>>> =
+        Mutex::new(vec![None; tasks.len()]);
     std::thread::scope(|scope| {
         for _ in 0..jobs.min(tasks.len()).max(1) {
             scope.spawn(|| loop {
@@ -290,13 +316,10 @@ fn run_parallel(
                 }
                 let (strategy, extra) = &tasks[i];
                 let outcome = if *strategy == Strategy::Dump {
-                    // The baseline never touches the contracts: run it here.
-                    let mut o = Options::from_args(args);
-                    for pair in extra.chunks(2) {
-                        let name = pair[0].trim_start_matches("--");
-                        let _ = apply(&mut o.cfg, name, pair[1].parse().unwrap_or(0.0));
-                    }
-                    gavel_sim::run::run(&o.cfg, Strategy::Dump)
+                    // The baseline never touches the contracts: run it here, with the same
+                    // options a worker would parse.
+                    let o = Options::from_args(&[args, extra.as_slice()].concat());
+                    Ok(gavel_sim::run::run(&o.cfg, Strategy::Dump))
                 } else {
                     run_in_worker(args, *strategy, extra)
                 };
@@ -356,7 +379,16 @@ fn main() {
     let tasks: Vec<(Strategy, Vec<String>)> =
         cfg.strategies.iter().map(|s| (*s, Vec::new())).collect();
     // Longest first: the contract strategies, then the baseline.
-    let outcomes = run_parallel(&forwarded, &tasks, options.jobs, &|_, _| {});
+    let outcomes = run_parallel(&forwarded, &tasks, options.jobs, &|_, _| {})
+        .into_iter()
+        .zip(&tasks)
+        .map(|(result, (strategy, _))| {
+            result.unwrap_or_else(|e| {
+                eprint!("{}", e.stderr);
+                fail(&format!("the {} run failed: {}", strategy.name(), e.reason))
+            })
+        })
+        .collect();
     let report = Report {
         config: cfg,
         outcomes,
@@ -403,6 +435,8 @@ struct ScenarioSweep {
     unranked: Vec<report::SweepPoint>,
     /// Best first ([`report::rank`]).
     ranked: Vec<report::SweepPoint>,
+    /// Points whose run failed (the contracts refused the parameters), with the reason.
+    refused: Vec<(Vec<f64>, String)>,
 }
 
 fn sweep(options: &Options, forwarded: &[String], dims: &[Dimension], start: Instant) {
@@ -481,6 +515,7 @@ fn sweep(options: &Options, forwarded: &[String], dims: &[Dimension], start: Ins
     let mut outcomes = run_parallel(forwarded, &tasks, options.jobs, &progress).into_iter();
     let names: Vec<&str> = dims.iter().map(|d| d.name.as_str()).collect();
     let mut results = Vec::new();
+    let mut refused_any = false;
     for scenario in &scenarios {
         let cfg = match scenario {
             Some(name) => {
@@ -496,15 +531,18 @@ fn sweep(options: &Options, forwarded: &[String], dims: &[Dimension], start: Ins
             }
             None => options.cfg.clone(),
         };
-        let unranked: Vec<report::SweepPoint> = grid
-            .iter()
-            .map(|values| report::SweepPoint {
-                values: values.clone(),
-                outcome: outcomes
-                    .next()
-                    .unwrap_or_else(|| fail("sweep: a worker result is missing")),
-            })
-            .collect();
+        let mut unranked: Vec<report::SweepPoint> = Vec::new();
+        let mut refused: Vec<(Vec<f64>, String)> = Vec::new();
+        for values in &grid {
+            match outcomes.next() {
+                Some(Ok(outcome)) => unranked.push(report::SweepPoint {
+                    values: values.clone(),
+                    outcome,
+                }),
+                Some(Err(e)) => refused.push((values.clone(), e.reason)),
+                None => fail("sweep: a worker result is missing"),
+            }
+        }
         let mut ranked = unranked.clone();
         report::rank(&mut ranked);
         println!(
@@ -515,10 +553,16 @@ fn sweep(options: &Options, forwarded: &[String], dims: &[Dimension], start: Ins
             cfg.path.name,
         );
         print_points(&names, &ranked);
+        for (values, reason) in &refused {
+            let values: Vec<String> = values.iter().map(|v| format!("{v}")).collect();
+            println!("{:<28} failed, left out: {reason}", values.join(", "));
+        }
+        refused_any |= !refused.is_empty();
         results.push(ScenarioSweep {
             cfg,
             unranked,
             ranked,
+            refused,
         });
     }
     println!("wall time {:.1} s", start.elapsed().as_secs_f64());
@@ -529,6 +573,7 @@ fn sweep(options: &Options, forwarded: &[String], dims: &[Dimension], start: Ins
             "parameters": r.cfg.describe(),
             "dimensions": dims.iter().map(|d| serde_json::json!({"name": d.name, "values": d.values})).collect::<Vec<_>>(),
             "best_first": r.ranked.iter().map(|p| serde_json::json!({"values": p.values, "outcome": report::outcome_json(&p.outcome)})).collect::<Vec<_>>(),
+            "failed": r.refused.iter().map(|(values, reason)| serde_json::json!({"values": values, "reason": reason})).collect::<Vec<_>>(),
         })
     };
     let mut json = if let [only] = results.as_slice() {
@@ -576,6 +621,14 @@ fn sweep(options: &Options, forwarded: &[String], dims: &[Dimension], start: Ins
                 Err(e) => eprintln!("gavel-sim: {e}"),
             }
         }
+    }
+    if refused_any {
+        eprintln!(
+            "gavel-sim: some sweep points failed (listed above and in sweep.json under \"failed\")"
+        );
+    }
+    if results.iter().any(|r| r.ranked.is_empty()) {
+        fail("every point of a swept scenario failed");
     }
 }
 

@@ -78,12 +78,36 @@ pub fn price_of(x: U256) -> f64 {
 pub fn must<T, E: Into<Vec<u8>> + core::fmt::Debug>(result: Result<T, E>, what: &str) -> T {
     match result.motsu_res() {
         Ok(value) => value,
-        Err(error) => {
-            let data: Vec<u8> = error.into();
-            let hex: String = data.iter().take(68).map(|b| format!("{b:02x}")).collect();
-            panic!("{what} reverted: 0x{hex}")
-        }
+        Err(error) => panic!("{what} reverted: {}", revert_text(&error.into())),
     }
+}
+
+/// Revert data as text: the selector, then each argument word as a short string when it is
+/// one (gavel's `InvalidParameter` names the parameter in a `bytes32`), else as a number.
+/// `0xee9c4b15(kickWindow, 1800)`.
+pub fn revert_text(data: &[u8]) -> String {
+    if data.len() < 4 {
+        return format!(
+            "0x{}",
+            data.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        );
+    }
+    let selector: String = data[..4].iter().map(|b| format!("{b:02x}")).collect();
+    let words: Vec<String> = data[4..]
+        .chunks(32)
+        .map(|word| {
+            let text_len = word.iter().position(|b| *b == 0).unwrap_or(word.len());
+            let is_text = text_len > 0
+                && word[..text_len].iter().all(|b| b.is_ascii_graphic())
+                && word[text_len..].iter().all(|b| *b == 0);
+            if is_text && word.len() == 32 {
+                String::from_utf8_lossy(&word[..text_len]).to_string()
+            } else {
+                U256::from_be_slice(word).to_string()
+            }
+        })
+        .collect();
+    format!("0x{selector}({})", words.join(", "))
 }
 
 /// The selector of a revert, for counting failure reasons.

@@ -305,3 +305,59 @@ fn sweep_reports_each_scenario() {
     assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("--sweep-scenarios needs --sweep"));
 }
+
+/// A grid point the contracts refuse is reported with its reason and left out; the other
+/// points still run and are ranked.
+#[test]
+fn sweep_reports_refused_points() {
+    let exe = env!("CARGO_BIN_EXE_gavel-sim");
+    let out = std::env::temp_dir().join(format!("gavel-sim-refused-{}", std::process::id()));
+    let run = std::process::Command::new(exe)
+        .args(["--borrowers", "8", "--sweep-strategy", "batch"])
+        .args([
+            "--sweep",
+            "kick=600,1800;commit=900",
+            "--jobs",
+            "1",
+            "--no-plots",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .expect("runs");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("sweep.json")).expect("sweep.json"))
+            .expect("json");
+    assert_eq!(json["best_first"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        json["best_first"][0]["values"],
+        serde_json::json!([600.0, 900.0])
+    );
+    let failed = json["failed"].as_array().expect("failed points");
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0]["values"], serde_json::json!([1800.0, 900.0]));
+    let reason = failed[0]["reason"].as_str().unwrap_or("");
+    assert!(reason.contains("(kickWindow, 1800)"), "{reason}");
+    assert!(String::from_utf8_lossy(&run.stderr).contains("some sweep points failed"));
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn revert_text_names_parameters() {
+    use gavel_sim::world::revert_text;
+    let mut data = vec![0xee, 0x9c, 0x4b, 0x15];
+    let mut name = [0u8; 32];
+    name[..10].copy_from_slice(b"kickWindow");
+    data.extend_from_slice(&name);
+    let mut value = [0u8; 32];
+    value[30..].copy_from_slice(&1800u16.to_be_bytes());
+    data.extend_from_slice(&value);
+    assert_eq!(revert_text(&data), "0xee9c4b15(kickWindow, 1800)");
+    assert_eq!(revert_text(&[0xab, 0xcd]), "0xabcd");
+    assert_eq!(revert_text(&data[..4]), "0xee9c4b15()");
+}
