@@ -4,6 +4,12 @@
 //!   contract logs (through `alloy_sol_types::sol!`) and the `event` lines of the generated
 //!   Solidity interface (the SDK's `export-abi` lists functions and errors but not events).
 //! - [`interface`] (feature `export-abi`): renders `interfaces/I<Name>.sol` text.
+//! - [`abi`]: the parts of the hand-written ABI dispatchers every contract shares (selector
+//!   table, argument checks, return and revert data, entry point).
+//! - [`raw`]: the raw storage-word accessors and event encoder of every protocol contract
+//!   ([`raw_storage!`]).
+//! - [`ownable`]: the lean `Ownable2Step` every protocol contract carries
+//!   ([`ownable2step!`]).
 //! - [`erc20`]: the one safe-transfer helper (OpenZeppelin `SafeERC20` semantics) every
 //!   contract moves tokens with.
 //! - [`clock`]: the block time as contracts read it, with a per-thread override for native
@@ -19,7 +25,10 @@
 
 extern crate alloc;
 
+pub mod abi;
 pub mod erc20;
+pub mod ownable;
+pub mod raw;
 
 /// Declares Solidity events with `sol!` and records their declarations in
 /// `pub const EVENTS: &[&str]`, the lines appended to the generated interface.

@@ -188,9 +188,13 @@ extern crate motsu;
 
 use alloc::{vec, vec::Vec};
 
-use alloy_primitives::{Address, B256, U256};
+use alloy_primitives::{Address, U256};
 use alloy_sol_types::{SolError, SolEvent};
-use gavel_common::erc20;
+use gavel_common::{
+    abi::encode,
+    erc20,
+    ownable::{OWNER, PENDING_OWNER},
+};
 use gavel_math::{MathError, Rounding, WAD};
 use stylus_sdk::{function_selector as selector, keccak_const::Keccak256, prelude::*};
 
@@ -294,11 +298,6 @@ const R_RELEASED: u64 = 1;
 const LOCK_FLAG: u64 = 1 << 32;
 /// The illiquid flag in the collateral's first word (bit 32 of limb 2).
 const ILLIQUID_FLAG: u64 = 1 << 32;
-
-/// Admin: slot 0, where OpenZeppelin's `Ownable` keeps its owner.
-const OWNER: U256 = U256::ZERO;
-/// Pending admin: slot 1, where OpenZeppelin's `Ownable2Step` keeps it.
-const PENDING_OWNER: U256 = U256::from_limbs([1, 0, 0, 0]);
 
 /// Storage of the engine: no SDK storage field; everything is in the raw words above.
 #[storage]
@@ -423,34 +422,10 @@ mod sol {
     }
 }
 
-/// Why a call failed: the ABI encoding of one of the engine's custom errors (selector and
-/// arguments), which is the revert data. A `Vec`, not an enum of the error types: small WASM.
-#[derive(Clone, PartialEq, Eq, Debug)]
-pub struct Error(Vec<u8>);
-
-impl Error {
-    /// The custom error `selector` with static arguments `args`.
-    #[cold]
-    #[inline(never)]
-    fn new(selector: [u8; 4], args: &[U256]) -> Self {
-        let mut data = Vec::with_capacity(4 + 32 * args.len());
-        data.extend_from_slice(&selector);
-        for arg in args {
-            data.extend_from_slice(&arg.to_be_bytes::<32>());
-        }
-        Error(data)
-    }
-
-    /// The revert data: selector and arguments.
-    pub fn data(&self) -> &[u8] {
-        &self.0
-    }
-}
-
-impl From<Error> for Vec<u8> {
-    fn from(error: Error) -> Vec<u8> {
-        error.0
-    }
+gavel_common::revert_error! {
+    /// Why a call failed: the ABI encoding of one of the engine's custom errors (selector and
+    /// arguments), which is the revert data. A `Vec`, not an enum of the error types: small WASM.
+    pub struct Error;
 }
 
 impl From<MathError> for Error {
@@ -866,25 +841,14 @@ impl LiquidationEngine {
     #[inline(always)]
     #[selector(name = "transferOwnership")]
     pub fn transfer_ownership(&mut self, new_owner: Address) -> Result<(), Error> {
-        self.admin()?;
-        self.sstore(&PENDING_OWNER, &address_word(new_owner));
-        let topics = [self.sload(&OWNER), address_word(new_owner)];
-        self.emit(OwnershipTransferStarted::SIGNATURE_HASH, &topics, &[]);
-        Ok(())
+        self.propose_owner(new_owner)
     }
 
     /// The pending owner becomes the admin.
     #[inline(always)]
     #[selector(name = "acceptOwnership")]
     pub fn accept_ownership(&mut self) -> Result<(), Error> {
-        self.enter()?;
-        let sender = self.vm().msg_sender();
-        if sender != address_of(&self.sload(&PENDING_OWNER)) {
-            return Err(fail_address(OwnableUnauthorizedAccount::SELECTOR, sender));
-        }
-        self.sstore(&PENDING_OWNER, &U256::ZERO);
-        self.set_owner(sender);
-        Ok(())
+        self.accept_owner()
     }
 
     // ----- views --------------------------------------------------------------------------------
@@ -937,6 +901,12 @@ impl LiquidationEngine {
 // ---------------------------------------------------------------------------------------------
 // 5. Internal functions
 // ---------------------------------------------------------------------------------------------
+
+// Raw storage words and events: `sload`, `sstore`, `emit`.
+gavel_common::raw_storage!(LiquidationEngine);
+
+// The lean `Ownable2Step`: `admin`, `set_owner`, `propose_owner`, `accept_owner`.
+gavel_common::ownable2step!(LiquidationEngine, OwnableUnauthorizedAccount::SELECTOR);
 
 impl LiquidationEngine {
     /// `liquidate` as ABI words.
@@ -1362,23 +1332,6 @@ impl LiquidationEngine {
 
     // ----- storage ----------------------------------------------------------------------------
 
-    /// The word at `slot`.
-    #[inline(never)]
-    fn sload(&self, slot: &U256) -> U256 {
-        U256::from_be_bytes(self.vm().storage_load_bytes32(*slot).0)
-    }
-
-    /// Writes `value` at `slot`.
-    #[inline(never)]
-    fn sstore(&mut self, slot: &U256, value: &U256) {
-        // SAFETY: writes go to the host's storage cache, which the entry point flushes at the
-        // end of the call and `gavel_common::erc20::call` flushes before every outgoing call.
-        unsafe {
-            self.vm()
-                .storage_cache_bytes32(*slot, B256::from(value.to_be_bytes::<32>()))
-        };
-    }
-
     /// Word `k` of the entry at `base`.
     #[inline(never)]
     fn rload(&self, base: &U256, k: u64) -> U256 {
@@ -1423,15 +1376,6 @@ impl LiquidationEngine {
         Ok(control)
     }
 
-    /// [`Self::enter`] for the admin only.
-    fn admin(&self) -> Result<U256, Error> {
-        let sender = self.vm().msg_sender();
-        if sender != self.owner() {
-            return Err(fail_address(OwnableUnauthorizedAccount::SELECTOR, sender));
-        }
-        self.enter()
-    }
-
     /// Sets the lock (`control` as read by [`Self::enter`]).
     fn lock(&mut self, control: &U256) {
         let [l0, l1, l2, l3] = control.into_limbs();
@@ -1441,14 +1385,6 @@ impl LiquidationEngine {
     /// Restores `control` (lock cleared).
     fn unlock(&mut self, control: &U256) {
         self.sstore(&CONTROL, control);
-    }
-
-    /// Makes `owner` the admin and logs `OwnershipTransferred(previous, owner)`.
-    fn set_owner(&mut self, owner: Address) {
-        let new = address_word(owner);
-        let topics = [self.sload(&OWNER), new];
-        self.sstore(&OWNER, &new);
-        self.emit(OwnershipTransferred::SIGNATURE_HASH, &topics, &[]);
     }
 
     // ----- calls ------------------------------------------------------------------------------
@@ -1461,14 +1397,14 @@ impl LiquidationEngine {
         selector: [u8; 4],
         args: &[U256],
     ) -> Result<Vec<u8>, Error> {
-        erc20::call(self.vm(), target, &calldata(selector, args), false)
+        erc20::call(self.vm(), target, &encode(selector, args), false)
             .map_err(|reason| call_failed(target, reason))
     }
 
     /// Static call of `target`; its return data, or `ExternalCallFailed`.
     #[inline(never)]
     fn view(&self, target: Address, selector: [u8; 4], args: &[U256]) -> Result<Vec<u8>, Error> {
-        erc20::call(self.vm(), target, &calldata(selector, args), true)
+        erc20::call(self.vm(), target, &encode(selector, args), true)
             .map_err(|reason| call_failed(target, reason))
     }
 
@@ -1476,19 +1412,6 @@ impl LiquidationEngine {
     fn view_word(&self, target: Address, selector: [u8; 4], args: &[U256]) -> Result<U256, Error> {
         let data = self.view(target, selector, args)?;
         word_of(target, &data, 0)
-    }
-
-    /// Logs the event with signature hash `topic0`, indexed words `indexed` and data words
-    /// `data` (every argument of this contract's events is one static word). One encoder for
-    /// every event keeps the WASM small; the tests check each event against its `sol!` type.
-    #[inline(never)]
-    fn emit(&self, topic0: B256, indexed: &[U256], data: &[U256]) {
-        let mut log = Vec::with_capacity(32 * (1 + indexed.len() + data.len()));
-        log.extend_from_slice(topic0.as_slice());
-        for word in indexed.iter().chain(data) {
-            log.extend_from_slice(&word.to_be_bytes::<32>());
-        }
-        gavel_common::log::emit(self.vm(), &log, 1 + indexed.len());
     }
 
     // ----- views as ABI words -----------------------------------------------------------------
@@ -1731,16 +1654,6 @@ fn index_from_config(word: &U256) -> u64 {
     word.as_limbs()[2] >> 40
 }
 
-/// Call data: `selector` and one word per argument.
-fn calldata(selector: [u8; 4], args: &[U256]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(4 + 32 * args.len());
-    out.extend_from_slice(&selector);
-    for arg in args {
-        out.extend_from_slice(&arg.to_be_bytes::<32>());
-    }
-    out
-}
-
 /// Word `index` of `target`'s ABI return data, or `ExternalCallFailed` if it is too short.
 fn word_of(target: Address, data: &[u8], index: usize) -> Result<U256, Error> {
     let start = index.saturating_mul(32);
@@ -1751,27 +1664,6 @@ fn word_of(target: Address, data: &[u8], index: usize) -> Result<U256, Error> {
 }
 
 // ----- errors -------------------------------------------------------------------------------
-
-/// The custom error `selector` without arguments.
-#[cold]
-#[inline(never)]
-fn fail(selector: [u8; 4]) -> Error {
-    Error::new(selector, &[])
-}
-
-/// The custom error `selector(uint256)`.
-#[cold]
-#[inline(never)]
-fn fail_word(selector: [u8; 4], word: &U256) -> Error {
-    Error::new(selector, &[*word])
-}
-
-/// The custom error `selector(address)`.
-#[cold]
-#[inline(never)]
-fn fail_address(selector: [u8; 4], account: Address) -> Error {
-    Error::new(selector, &[address_word(account)])
-}
 
 /// `ExternalCallFailed(target, reason)`: selector, two head words, the length, the padded data.
 #[cold]

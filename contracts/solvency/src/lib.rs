@@ -174,6 +174,7 @@ use alloc::{vec, vec::Vec};
 
 use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::{SolError, SolEvent};
+use gavel_common::ownable::{OWNER, PENDING_OWNER};
 use gavel_math::{MathError, WAD};
 use openzeppelin_stylus::{
     access::ownable,
@@ -298,11 +299,6 @@ const TOTAL_SOCIALIZED: u64 = 4;
 const PAUSED_FLAG: u64 = 1 << 32;
 /// The re-entrancy lock in `control` (bit 40 of limb 2).
 const LOCK_FLAG: u64 = 1 << 40;
-
-/// Admin: slot 0, where OpenZeppelin's `Ownable` keeps its owner.
-const OWNER: U256 = U256::ZERO;
-/// Pending admin: slot 1, where OpenZeppelin's `Ownable2Step` keeps it.
-const PENDING_OWNER: U256 = U256::from_limbs([1, 0, 0, 0]);
 
 /// Storage of the solvency module: OpenZeppelin's token helper (no slot). The admin is in
 /// slots 0 and 1 and everything else in the namespaced words above.
@@ -457,40 +453,15 @@ mod sol {
     }
 }
 
-/// Why a call failed: the ABI encoding of one of the module's custom errors (the `sol!` errors
-/// above and OpenZeppelin's `OwnableUnauthorizedAccount`, `OwnableInvalidOwner` and
-/// `SafeErc20FailedOperation`), returned as the revert data.
-///
-/// Deliberately not an enum of the error types: a 12-byte `Vec` is what every `?` moves, where
-/// an enum of 64-byte variants made error propagation a large share of the WASM. The tests
-/// compare each error with its `sol!` type's `abi_encode()`; `export-abi` lists the errors
-/// through the `InnerTypes` impl below.
-#[derive(Clone, PartialEq, Eq, Debug)]
-pub struct Error(Vec<u8>);
-
-impl Error {
-    /// The custom error with `selector` and static arguments `args`.
-    #[cold]
-    #[inline(never)]
-    fn new(selector: [u8; 4], args: &[U256]) -> Self {
-        let mut data = Vec::with_capacity(4 + 32 * args.len());
-        data.extend_from_slice(&selector);
-        for arg in args {
-            data.extend_from_slice(&arg.to_be_bytes::<32>());
-        }
-        Error(data)
-    }
-
-    /// The revert data: selector and arguments.
-    pub fn data(&self) -> &[u8] {
-        &self.0
-    }
-}
-
-impl From<Error> for Vec<u8> {
-    fn from(error: Error) -> Vec<u8> {
-        error.0
-    }
+gavel_common::revert_error! {
+    /// Why a call failed: the ABI encoding of one of the module's custom errors (the `sol!`
+    /// errors above and OpenZeppelin's `OwnableUnauthorizedAccount`, `OwnableInvalidOwner` and
+    /// `SafeErc20FailedOperation`), returned as the revert data.
+    ///
+    /// Deliberately not an enum of the error types (see `gavel_common::revert_error!`). The
+    /// tests compare each error with its `sol!` type's `abi_encode()`; `export-abi` lists the
+    /// errors through the `InnerTypes` impl below.
+    pub struct Error;
 }
 
 impl From<safe_erc20::Error> for Error {
@@ -1116,28 +1087,14 @@ impl SolvencyModule {
     #[inline(always)]
     #[selector(name = "transferOwnership")]
     pub fn transfer_ownership(&mut self, new_owner: Address) -> Result<(), Error> {
-        self.admin()?;
-        self.sstore(&PENDING_OWNER, &address_word(new_owner));
-        let topics = [self.sload(&OWNER), address_word(new_owner)];
-        self.emit(OwnershipTransferStarted::SIGNATURE_HASH, &topics, &[]);
-        Ok(())
+        self.propose_owner(new_owner)
     }
 
     /// The pending owner becomes the admin.
     #[inline(always)]
     #[selector(name = "acceptOwnership")]
     pub fn accept_ownership(&mut self) -> Result<(), Error> {
-        self.enter()?;
-        let sender = self.vm().msg_sender();
-        if sender != address_of(&self.sload(&PENDING_OWNER)) {
-            return Err(fail_address(
-                ownable::OwnableUnauthorizedAccount::SELECTOR,
-                sender,
-            ));
-        }
-        self.sstore(&PENDING_OWNER, &U256::ZERO);
-        self.set_owner(sender);
-        Ok(())
+        self.accept_owner()
     }
 
     // ----- views (each is its word form below, typed for the interface) ----------------------
@@ -1219,25 +1176,16 @@ impl SolvencyModule {
 // 5. Internal functions
 // ---------------------------------------------------------------------------------------------
 
+// Raw storage words and events: `sload`, `sstore`, `emit`.
+gavel_common::raw_storage!(SolvencyModule);
+
+// The lean `Ownable2Step`: `admin`, `set_owner`, `propose_owner`, `accept_owner`.
+gavel_common::ownable2step!(
+    SolvencyModule,
+    ownable::OwnableUnauthorizedAccount::SELECTOR
+);
+
 impl SolvencyModule {
-    /// The word at `slot`.
-    #[inline(never)]
-    fn sload(&self, slot: &U256) -> U256 {
-        U256::from_be_bytes(self.vm().storage_load_bytes32(*slot).0)
-    }
-
-    /// Writes `value` at `slot`.
-    #[inline(never)]
-    fn sstore(&mut self, slot: &U256, value: &U256) {
-        // SAFETY: writes go to the host's storage cache, which the entry point flushes at the
-        // end of the call and every outgoing call flushes first (SafeErc20 and
-        // `stylus_sdk::call` do), so no other contract can observe a stale slot.
-        unsafe {
-            self.vm()
-                .storage_cache_bytes32(*slot, B256::from(value.to_be_bytes::<32>()))
-        };
-    }
-
     /// Word `k` of the entry starting at `base`.
     #[inline(never)]
     fn rload(&self, base: &U256, k: u64) -> U256 {
@@ -1301,26 +1249,6 @@ impl SolvencyModule {
             return Err(fail(ReentrantCall::SELECTOR));
         }
         Ok(control)
-    }
-
-    /// [`Self::enter`] for the admin only.
-    fn admin(&self) -> Result<U256, Error> {
-        let sender = self.vm().msg_sender();
-        if sender != self.owner() {
-            return Err(fail_address(
-                ownable::OwnableUnauthorizedAccount::SELECTOR,
-                sender,
-            ));
-        }
-        self.enter()
-    }
-
-    /// Makes `owner` the admin and logs `OwnershipTransferred(previous, owner)`.
-    fn set_owner(&mut self, owner: Address) {
-        let new = address_word(owner);
-        let topics = [self.sload(&OWNER), new];
-        self.sstore(&OWNER, &new);
-        self.emit(OwnershipTransferred::SIGNATURE_HASH, &topics, &[]);
     }
 
     /// Block time.
@@ -1622,19 +1550,6 @@ impl SolvencyModule {
             .safe_transfer(address_of(control), to, *amount)?)
     }
 
-    /// Logs the event with signature hash `topic0`, indexed words `indexed` and data words
-    /// `data` (every argument of this contract's events is one static word). One encoder for
-    /// every event keeps the WASM small; the tests check each event against its `sol!` type.
-    #[inline(never)]
-    fn emit(&self, topic0: B256, indexed: &[U256], data: &[U256]) {
-        let mut log = Vec::with_capacity(32 * (1 + indexed.len() + data.len()));
-        log.extend_from_slice(topic0.as_slice());
-        for word in indexed.iter().chain(data) {
-            log.extend_from_slice(&word.to_be_bytes::<32>());
-        }
-        gavel_common::log::emit(self.vm(), &log, 1 + indexed.len());
-    }
-
     // ----- views as ABI words (the dispatcher returns these; the typed views wrap them) -------
 
     fn books_words(&self) -> [U256; 6] {
@@ -1847,27 +1762,6 @@ fn add(a: u128, b: u128) -> Result<u128, Error> {
 /// `a - b`, or `ArithmeticError` (callers establish `b <= a`).
 fn sub(a: u128, b: u128) -> Result<u128, Error> {
     a.checked_sub(b).ok_or_else(arithmetic_error)
-}
-
-/// The custom error `selector` without arguments.
-#[cold]
-#[inline(never)]
-fn fail(selector: [u8; 4]) -> Error {
-    Error::new(selector, &[])
-}
-
-/// The custom error `selector(uint256)`.
-#[cold]
-#[inline(never)]
-fn fail_word(selector: [u8; 4], word: &U256) -> Error {
-    Error::new(selector, &[*word])
-}
-
-/// The custom error `selector(address)`.
-#[cold]
-#[inline(never)]
-fn fail_address(selector: [u8; 4], account: Address) -> Error {
-    Error::new(selector, &[address_word(account)])
 }
 
 /// The custom error `selector(uint256, address)`.

@@ -117,7 +117,10 @@ use alloc::{vec, vec::Vec};
 
 use alloy_primitives::{Address, B256, I256, U256};
 use alloy_sol_types::{SolError, SolEvent};
-use gavel_common::erc20;
+use gavel_common::{
+    erc20,
+    ownable::{OWNER, PENDING_OWNER},
+};
 use gavel_math::{mul_div, Rounding, RAY, WAD};
 use stylus_sdk::{function_selector as selector, keccak_const::Keccak256, prelude::*};
 
@@ -204,11 +207,6 @@ const POSITIONS: U256 = slot(13);
 const SHARES_WORD: u64 = 0;
 /// Position word: collateral (low 128) · debt (high 128).
 const LOAN_WORD: u64 = 1;
-
-/// Admin: slot 0, where OpenZeppelin's `Ownable` keeps its owner.
-const OWNER: U256 = U256::ZERO;
-/// Pending admin: slot 1, where OpenZeppelin's `Ownable2Step` keeps it.
-const PENDING_OWNER: U256 = U256::from_limbs([1, 0, 0, 0]);
 
 /// Storage of the market: nothing typed; the words above are read and written directly.
 #[storage]
@@ -347,24 +345,12 @@ mod sol {
     }
 }
 
-/// Why a call failed: the ABI encoding of one of the custom errors above (or, for a failed
-/// engine or oracle call, the callee's own revert data, passed through), returned as the
-/// revert data. A `Vec` rather than an enum of the error types keeps the WASM small; the tests
-/// compare each error with its `sol!` type's `abi_encode()`.
-#[derive(Clone, PartialEq, Eq, Debug)]
-pub struct Error(Vec<u8>);
-
-impl Error {
-    /// The revert data: selector and arguments.
-    pub fn data(&self) -> &[u8] {
-        &self.0
-    }
-}
-
-impl From<Error> for Vec<u8> {
-    fn from(error: Error) -> Vec<u8> {
-        error.0
-    }
+gavel_common::revert_error! {
+    /// Why a call failed: the ABI encoding of one of the custom errors above (or, for a
+    /// failed engine or oracle call, the callee's own revert data, passed through), returned
+    /// as the revert data. A `Vec` rather than an enum of the error types keeps the WASM small;
+    /// the tests compare each error with its `sol!` type's `abi_encode()`.
+    pub struct Error;
 }
 
 impl From<gavel_math::MathError> for Error {
@@ -816,25 +802,14 @@ impl LendingMarket {
     #[inline(always)]
     #[selector(name = "transferOwnership")]
     pub fn transfer_ownership(&mut self, new_owner: Address) -> Result<(), Error> {
-        self.admin()?;
-        self.sstore(&PENDING_OWNER, &address_word(new_owner));
-        let topics = [self.sload(&OWNER), address_word(new_owner)];
-        self.emit(OwnershipTransferStarted::SIGNATURE_HASH, &topics, &[]);
-        Ok(())
+        self.propose_owner(new_owner)
     }
 
     /// The pending admin becomes the admin.
     #[inline(always)]
     #[selector(name = "acceptOwnership")]
     pub fn accept_ownership(&mut self) -> Result<(), Error> {
-        self.enter()?;
-        let sender = self.vm().msg_sender();
-        if sender != self.pending_owner() {
-            return Err(fail_address(OwnableUnauthorizedAccount::SELECTOR, sender));
-        }
-        self.sstore(&PENDING_OWNER, &U256::ZERO);
-        self.set_owner(sender);
-        Ok(())
+        self.accept_owner()
     }
 
     // ----- views ------------------------------------------------------------------------------
@@ -924,25 +899,13 @@ impl LendingMarket {
 // 5. Internal functions
 // ---------------------------------------------------------------------------------------------
 
+// Raw storage words and events: `sload`, `sstore`, `emit`.
+gavel_common::raw_storage!(LendingMarket);
+
+// The lean `Ownable2Step`: `admin`, `set_owner`, `propose_owner`, `accept_owner`.
+gavel_common::ownable2step!(LendingMarket, OwnableUnauthorizedAccount::SELECTOR);
+
 impl LendingMarket {
-    /// The word at `slot`.
-    #[inline(never)]
-    fn sload(&self, slot: &U256) -> U256 {
-        U256::from_be_bytes(self.vm().storage_load_bytes32(*slot).0)
-    }
-
-    /// Writes `value` at `slot`.
-    #[inline(never)]
-    fn sstore(&mut self, slot: &U256, value: &U256) {
-        // SAFETY: writes go to the host's storage cache, which the entry point flushes at the
-        // end of the call and every outgoing call flushes first (`gavel_common::erc20::call`),
-        // so no other contract can observe a stale slot.
-        unsafe {
-            self.vm()
-                .storage_cache_bytes32(*slot, B256::from(value.to_be_bytes::<32>()))
-        };
-    }
-
     /// Word `k` of the position starting at `base`.
     fn rload(&self, base: &U256, k: u64) -> U256 {
         self.sload(&at(base, k))
@@ -994,23 +957,6 @@ impl LendingMarket {
             return Err(fail(ReentrantCall::SELECTOR));
         }
         Ok(params)
-    }
-
-    /// `OwnableUnauthorizedAccount` unless the caller is the admin; then as [`Self::enter`].
-    fn admin(&self) -> Result<U256, Error> {
-        let sender = self.vm().msg_sender();
-        if sender != self.owner() {
-            return Err(fail_address(OwnableUnauthorizedAccount::SELECTOR, sender));
-        }
-        self.enter()
-    }
-
-    /// Makes `owner` the admin and logs `OwnershipTransferred(previous, owner)`.
-    fn set_owner(&mut self, owner: Address) {
-        let new = address_word(owner);
-        let topics = [self.sload(&OWNER), new];
-        self.sstore(&OWNER, &new);
-        self.emit(OwnershipTransferred::SIGNATURE_HASH, &topics, &[]);
     }
 
     /// `InvalidAddress` for the zero address and the market itself (tokens sent there would
@@ -1178,19 +1124,6 @@ impl LendingMarket {
         Ok(words)
     }
 
-    /// Logs the event with signature hash `topic0`, indexed words `indexed` and data words
-    /// `data` (every argument of this contract's events is one static word). One encoder for
-    /// every event keeps the WASM small; the tests check each event against its `sol!` type.
-    #[inline(never)]
-    fn emit(&self, topic0: B256, indexed: &[U256], data: &[U256]) {
-        let mut log = Vec::with_capacity(32 * (1 + indexed.len() + data.len()));
-        log.extend_from_slice(topic0.as_slice());
-        for word in indexed.iter().chain(data) {
-            log.extend_from_slice(&word.to_be_bytes::<32>());
-        }
-        gavel_common::log::emit(self.vm(), &log, 1 + indexed.len());
-    }
-
     // ----- views as ABI words (the dispatcher returns these; the typed views wrap them) -------
 
     fn position_words(&self, account: Address) -> [U256; 3] {
@@ -1309,38 +1242,10 @@ fn require_positive(amount: &U256) -> Result<(), Error> {
 
 // ----- errors ---------------------------------------------------------------------------------
 
-impl Error {
-    /// The custom error with `selector` and static arguments `args`.
-    #[cold]
-    #[inline(never)]
-    fn new(selector: [u8; 4], args: &[U256]) -> Self {
-        let mut data = Vec::with_capacity(4 + 32 * args.len());
-        data.extend_from_slice(&selector);
-        for arg in args {
-            data.extend_from_slice(&arg.to_be_bytes::<32>());
-        }
-        Error(data)
-    }
-}
-
-/// The custom error `selector` without arguments.
-#[cold]
-#[inline(never)]
-fn fail(selector: [u8; 4]) -> Error {
-    Error::new(selector, &[])
-}
-
 /// The custom error `selector(uint256...)`.
 #[cold]
 fn fail_words(selector: [u8; 4], words: &[U256]) -> Error {
     Error::new(selector, words)
-}
-
-/// The custom error `selector(address)`.
-#[cold]
-#[inline(never)]
-fn fail_address(selector: [u8; 4], account: Address) -> Error {
-    Error::new(selector, &[address_word(account)])
 }
 
 fn too_large(amount: &U256) -> Error {
