@@ -131,11 +131,11 @@ use alloc::{vec, vec::Vec};
 
 use alloy_primitives::{Address, FixedBytes, B256, U256};
 use alloy_sol_types::{SolError, SolEvent};
+use gavel_common::erc20;
 use gavel_math::{
     clearing::{self, Bid, Clearing, Kick as Lot},
     MathError, RAY,
 };
-use gavel_common::erc20;
 use stylus_sdk::{function_selector as selector, prelude::*};
 
 pub use sol::*;
@@ -271,6 +271,7 @@ const LOW32: u64 = 0xFFFF_FFFF;
 const MAX128: U256 = U256::from_limbs([u64::MAX, u64::MAX, 0, 0]);
 
 /// Word `k` after `base` (slot arithmetic, as Solidity's: wraps).
+#[inline(always)]
 fn at(base: &U256, k: u64) -> U256 {
     base.wrapping_add(U256::from(k))
 }
@@ -311,7 +312,12 @@ fn high(word: U256) -> u128 {
 
 /// `low` in the low and `high` in the high 128 bits (the casts split each into its halves).
 fn pair(low: u128, high: u128) -> U256 {
-    U256::from_limbs([low as u64, (low >> 64) as u64, high as u64, (high >> 64) as u64])
+    U256::from_limbs([
+        low as u64,
+        (low >> 64) as u64,
+        high as u64,
+        (high >> 64) as u64,
+    ])
 }
 
 /// The address in the low 160 bits of `word`.
@@ -370,7 +376,7 @@ fn pow10(n: u64) -> U256 {
 }
 
 /// `value` as a u64 if it is in `min..=max`, else `InvalidParameter(what, value)`.
-#[inline(never)]
+#[inline(always)]
 fn parameter(value: &U256, min: u64, max: u64, what: &[u8; 32]) -> Result<u64, Error> {
     in_range(value, min, max).ok_or_else(|| invalid(what, value))
 }
@@ -383,6 +389,7 @@ fn in_range(value: &U256, min: u64, max: u64) -> Option<u64> {
 }
 
 /// Price unit `10^s` RAY from `CORE`.
+#[inline(always)]
 fn scale_unit(core: U256) -> U256 {
     pow10(field(limb(core, 2), C_SCALE, 6))
 }
@@ -427,7 +434,13 @@ pub fn commitment(batch_id: U256, bidder: Address, amount: U256, price: U256, sa
 
 /// `abi.encode(batchId, bidder, amount, price, salt)`.
 fn preimage(batch_id: U256, bidder: Address, amount: U256, price: U256, salt: B256) -> Vec<u8> {
-    encode(&[&batch_id, &address_word(bidder), &amount, &price, &U256::from_be_bytes(salt.0)])
+    encode(&[
+        &batch_id,
+        &address_word(bidder),
+        &amount,
+        &price,
+        &U256::from_be_bytes(salt.0),
+    ])
 }
 
 /// Static ABI words, concatenated (by reference: no copies of the words at the call sites).
@@ -670,6 +683,7 @@ fn zero_address() -> Error {
     Error::new(ZeroAddress::SELECTOR, &[])
 }
 
+#[inline(always)]
 fn unauthorized(account: Address) -> Error {
     Error::new(Unauthorized::SELECTOR, &[&address_word(account)])
 }
@@ -679,7 +693,10 @@ fn wrong_phase(batch_id: &U256, phase: u64) -> Error {
 }
 
 fn invalid(what: &[u8; 32], data: &U256) -> Error {
-    Error::new(InvalidParameter::SELECTOR, &[&U256::from_be_bytes(*what), data])
+    Error::new(
+        InvalidParameter::SELECTOR,
+        &[&U256::from_be_bytes(*what), data],
+    )
 }
 
 /// `ExternalCallFailed(target, reason)`: selector, two head words, the length, the padded data.
@@ -689,14 +706,21 @@ fn call_failed(target: Address, reason: Vec<u8>) -> Error {
     let length = reason.len();
     let mut error = Error::new(
         ExternalCallFailed::SELECTOR,
-        &[&address_word(target), &U256::from(64u8), &U256::from(length)],
+        &[
+            &address_word(target),
+            &U256::from(64u8),
+            &U256::from(length),
+        ],
     );
     error.0.extend_from_slice(&reason);
-    error.0.extend_from_slice(&[0; 32][..(32 - length % 32) % 32]);
+    error
+        .0
+        .extend_from_slice(&[0; 32][..(32 - length % 32) % 32]);
     error
 }
 
 /// `value` as a u128, else `ValueTooLarge`.
+#[inline(always)]
 fn checked128(value: &U256) -> Result<u128, Error> {
     if *value > MAX128 {
         return Err(too_large(value, &MAX128));
@@ -750,12 +774,14 @@ impl BatchAuction {
             return Err(Error::new(OwnableInvalidOwner::SELECTOR, &[&U256::ZERO]));
         }
         self.set_owner(admin);
-        if collateral.is_zero() || debt_token.is_zero() || oracle.is_zero() || solvency.is_zero()
-        {
+        if collateral.is_zero() || debt_token.is_zero() || oracle.is_zero() || solvency.is_zero() {
             return Err(zero_address());
         }
         if collateral == debt_token {
-            return Err(Error::new(SameToken::SELECTOR, &[&address_word(collateral)]));
+            return Err(Error::new(
+                SameToken::SELECTOR,
+                &[&address_word(collateral)],
+            ));
         }
         let cd = self.decimals(collateral)?;
         let dd = self.decimals(debt_token)?;
@@ -764,7 +790,8 @@ impl BatchAuction {
         if cd > max || dd > max || od > max {
             return Err(Error::new(
                 UnsupportedDecimals::SELECTOR,
-                &[&U256::from(cd), &U256::from(dd), &U256::from(od)]));
+                &[&U256::from(cd), &U256::from(dd), &U256::from(od)],
+            ));
         }
         // s = max(0, dd - cd) in 0..=36; d = cd + od - dd in -36..=72, stored as an i8's byte
         // (all at most 108: no overflow).
@@ -909,9 +936,31 @@ impl BatchAuction {
     /// `(collateral, debtToken, oracle, solvency, guardian, stopped, priceUnit, lastBatch,
     /// openBatch)`. `openBatch` is the batch a kick now would join (0: it would open a new
     /// one); batches are numbered from 1.
-    pub fn config(&self) -> (Address, Address, Address, Address, Address, U256, U256, U256, U256) {
+    pub fn config(
+        &self,
+    ) -> (
+        Address,
+        Address,
+        Address,
+        Address,
+        Address,
+        U256,
+        U256,
+        U256,
+        U256,
+    ) {
         let [a, b, c, d, e, f, g, h, i] = self.config_words();
-        (address_of(a), address_of(b), address_of(c), address_of(d), address_of(e), f, g, h, i)
+        (
+            address_of(a),
+            address_of(b),
+            address_of(c),
+            address_of(d),
+            address_of(e),
+            f,
+            g,
+            h,
+            i,
+        )
     }
 
     /// Parameters for new batches: `(kickWindow, commitWindow, revealWindow, maxBids,
@@ -979,7 +1028,11 @@ impl BatchAuction {
         let age = parameter(&max_age, 1, max32, &names::MAX_AGE)?;
         let solvency = self.read(&GLOBAL, SOLVENCY);
         let windows = with_limb(solvency, 2, (limb(solvency, 2) & LOW32) | (kick << 32));
-        self.store_changed(SOLVENCY, &solvency, &with_limb(windows, 3, commit | (reveal << 32)));
+        self.store_changed(
+            SOLVENCY,
+            &solvency,
+            &with_limb(windows, 3, commit | (reveal << 32)),
+        );
         let debt = self.read(&GLOBAL, DEBT);
         let limits = with_limb(debt, 2, (limb(debt, 2) & LOW32) | (age << 32));
         self.store_changed(DEBT, &debt, &with_limb(limits, 3, bids));
@@ -1014,7 +1067,11 @@ impl BatchAuction {
         let flag = U256::from(u8::from(allowed));
         let slot = self.kicker_slot(kicker);
         self.write(&slot, 0, &flag);
-        self.emit(&KickerSet::SIGNATURE_HASH, &[&address_word(kicker)], &[&flag]);
+        self.emit(
+            &KickerSet::SIGNATURE_HASH,
+            &[&address_word(kicker)],
+            &[&flag],
+        );
         Ok(())
     }
 
@@ -1023,7 +1080,11 @@ impl BatchAuction {
     pub fn set_guardian(&mut self, guardian: Address) -> Result<(), Error> {
         self.only_owner()?;
         self.write(&GLOBAL, GUARDIAN, &address_word(guardian));
-        self.emit(&GuardianSet::SIGNATURE_HASH, &[&address_word(guardian)], &[]);
+        self.emit(
+            &GuardianSet::SIGNATURE_HASH,
+            &[&address_word(guardian)],
+            &[],
+        );
         Ok(())
     }
 
@@ -1083,7 +1144,8 @@ impl BatchAuction {
         if sender != self.pending_owner() {
             return Err(Error::new(
                 OwnableUnauthorizedAccount::SELECTOR,
-                &[&address_word(sender)]));
+                &[&address_word(sender)],
+            ));
         }
         self.write(&GLOBAL, 1, &U256::ZERO);
         self.set_owner(sender);
@@ -1131,18 +1193,20 @@ impl BatchAuction {
         // end of the call and every outgoing call flushes first (`gavel_common::erc20::call`
         // does), so no other contract can observe a stale slot.
         unsafe {
-            self.vm().storage_cache_bytes32(at(base, k), B256::from(value.to_be_bytes::<32>()))
+            self.vm()
+                .storage_cache_bytes32(at(base, k), B256::from(value.to_be_bytes::<32>()))
         };
     }
 
     /// `OwnableUnauthorizedAccount(caller)` unless the caller is the admin.
-    #[inline(never)]
+    #[inline(always)]
     fn only_owner(&self) -> Result<(), Error> {
         let sender = self.vm().msg_sender();
         if sender != self.owner() {
             return Err(Error::new(
                 OwnableUnauthorizedAccount::SELECTOR,
-                &[&address_word(sender)]));
+                &[&address_word(sender)],
+            ));
         }
         Ok(())
     }
@@ -1151,7 +1215,11 @@ impl BatchAuction {
     fn set_owner(&mut self, owner: Address) {
         let previous = self.read(&GLOBAL, 0);
         self.write(&GLOBAL, 0, &address_word(owner));
-        self.emit(&OwnershipTransferred::SIGNATURE_HASH, &[&previous, &address_word(owner)], &[]);
+        self.emit(
+            &OwnershipTransferred::SIGNATURE_HASH,
+            &[&previous, &address_word(owner)],
+            &[],
+        );
     }
 
     /// Writes `new` at `slot` unless it equals the stored `old`.
@@ -1164,7 +1232,11 @@ impl BatchAuction {
     /// `keccak256(key . base)`: the first slot of `key`'s entry in mapping `base`.
     #[inline(never)]
     fn entry(&self, key: &U256, base: u64) -> U256 {
-        U256::from_be_bytes(self.vm().native_keccak256(&encode(&[key, &U256::from(base)])).0)
+        U256::from_be_bytes(
+            self.vm()
+                .native_keccak256(&encode(&[key, &U256::from(base)]))
+                .0,
+        )
     }
 
     fn kicker_slot(&self, account: Address) -> U256 {
@@ -1172,6 +1244,7 @@ impl BatchAuction {
     }
 
     /// First slot of batch `batch_id`.
+    #[inline(always)]
     fn batch_slot(&self, batch_id: &U256) -> U256 {
         self.entry(batch_id, BATCHES)
     }
@@ -1207,7 +1280,10 @@ impl BatchAuction {
         }
         let stopped = field(flags, C_STOPPED, 2);
         if stopped >= level {
-            return Err(Error::new(AuctionsStopped::SELECTOR, &[&U256::from(stopped)]));
+            return Err(Error::new(
+                AuctionsStopped::SELECTOR,
+                &[&U256::from(stopped)],
+            ));
         }
         self.write(&GLOBAL, CORE, &with_limb(core, 2, flags | C_LOCK));
         Ok(core)
@@ -1233,6 +1309,7 @@ impl BatchAuction {
 
     /// A state-changing call; the storage cache is flushed first, so the callee (and any
     /// re-entrant call, which the lock refuses) sees this contract's state.
+    #[inline(always)]
     fn call(
         &mut self,
         target: Address,
@@ -1244,6 +1321,7 @@ impl BatchAuction {
 
     /// The return data of a static call to `target` (the storage cache is flushed first too:
     /// the writes are due at the end of the call anyway, so this costs no extra slot write).
+    #[inline(always)]
     fn view(&self, target: Address, selector: [u8; 4], args: &[&U256]) -> Result<Vec<u8>, Error> {
         self.call_with(target, selector, args, true)
     }
@@ -1286,12 +1364,14 @@ impl BatchAuction {
         let amount = U256::from(amount);
         let before = self.balance(token)?;
         let house = self.vm().contract_address();
-        erc20::safe_transfer_from(self.calls(), token, from, house, amount).map_err(token_failed)?;
+        erc20::safe_transfer_from(self.calls(), token, from, house, amount)
+            .map_err(token_failed)?;
         let received = self.balance(token)?.saturating_sub(before);
         if received != amount {
             return Err(Error::new(
                 TokenNotReceived::SELECTOR,
-                &[&address_word(token), &amount, &received]));
+                &[&address_word(token), &amount, &received],
+            ));
         }
         Ok(())
     }
@@ -1361,7 +1441,10 @@ impl BatchAuction {
             let kick_window = limb(solvency_word, 2) >> 32;
             let windows = limb(solvency_word, 3);
             let max_bids = limb(debt_word, 3);
-            if kick_window == 0 || windows >> 32 == 0 || max_bids == 0 || limb(debt_word, 2) >> 32 == 0
+            if kick_window == 0
+                || windows >> 32 == 0
+                || max_bids == 0
+                || limb(debt_word, 2) >> 32 == 0
             {
                 return Err(Error::new(NotConfigured::SELECTOR, &[]));
             }
@@ -1408,13 +1491,18 @@ impl BatchAuction {
 
         // Interactions.
         let solvency = address_of(solvency_word);
-        self.call(solvency, ATTACH, &[&liquidation_id, &address_word(kicker), &tab])?;
+        self.call(
+            solvency,
+            ATTACH,
+            &[&liquidation_id, &address_word(kicker), &tab],
+        )?;
         self.pull(address_of(core), kicker, lot_units)?;
         let id = U256::from(id);
         self.emit(
             &Kick::SIGNATURE_HASH,
             &[&id, &liquidation_id, &address_word(kpr)],
-            &[&U256::from(index), &tab, &lot, &address_word(usr)]);
+            &[&U256::from(index), &tab, &lot, &address_word(usr)],
+        );
         Ok(id)
     }
 
@@ -1445,18 +1533,30 @@ impl BatchAuction {
             return Err(Error::new(TooManyBids::SELECTOR, &[&U256::from(max_bids)]));
         }
         // Effects (counts stay below maxBids <= 2000).
-        self.write(&base, B_HEAD, &with_head_field(head, H_COMMITS, 16, commits + 1));
+        self.write(
+            &base,
+            B_HEAD,
+            &with_head_field(head, H_COMMITS, 16, commits + 1),
+        );
         let entry = self.bidder_slot(&batch_id, bidder);
         let bidder_head = self.read(&entry, 0);
         let n = field(limb(bidder_head, 0), 0, 32);
-        self.write(&entry, 0, &with_limb(bidder_head, 0, limb(bidder_head, 0) + 1));
+        self.write(
+            &entry,
+            0,
+            &with_limb(bidder_head, 0, limb(bidder_head, 0) + 1),
+        );
         let hash = U256::from_be_bytes(commitment.0);
         self.write(&entry, 1 + 2 * n, &hash);
         self.write(&entry, 2 + 2 * n, &pair(units, 0));
 
         // Interactions.
         self.pull(address_of(self.read(&GLOBAL, DEBT)), bidder, units)?;
-        self.emit(&Commit::SIGNATURE_HASH, &[&batch_id, &address_word(bidder)], &[&hash, &deposit]);
+        self.emit(
+            &Commit::SIGNATURE_HASH,
+            &[&batch_id, &address_word(bidder)],
+            &[&hash, &deposit],
+        );
         Ok(())
     }
 
@@ -1476,7 +1576,9 @@ impl BatchAuction {
             return Err(wrong_phase(&batch_id, current));
         }
         let hash = U256::from_be_bytes(
-            self.vm().native_keccak256(&preimage(batch_id, bidder, amount, price, salt)).0,
+            self.vm()
+                .native_keccak256(&preimage(batch_id, bidder, amount, price, salt))
+                .0,
         );
         // The caller's first unrevealed commitment with this hash.
         let entry = self.bidder_slot(&batch_id, bidder);
@@ -1494,8 +1596,11 @@ impl BatchAuction {
             }
         }
         let Some((n, meta)) = found else {
-            let selector =
-                if revealed { AlreadyRevealed::SELECTOR } else { UnknownCommitment::SELECTOR };
+            let selector = if revealed {
+                AlreadyRevealed::SELECTOR
+            } else {
+                UnknownCommitment::SELECTOR
+            };
             return Err(Error::new(selector, &[&hash]));
         };
         let minimum = U256::from(high(self.read(&base, B_TERMS)));
@@ -1516,17 +1621,25 @@ impl BatchAuction {
         };
         let deposit = U256::from(low(meta));
         if deposit < required {
-            return Err(Error::new(DepositTooSmall::SELECTOR, &[&deposit, &required]));
+            return Err(Error::new(
+                DepositTooSmall::SELECTOR,
+                &[&deposit, &required],
+            ));
         }
         // Effects (reveals <= commits <= 2000).
         let index = head_field(head, H_REVEALS, 16);
-        self.write(&base, B_HEAD, &with_head_field(head, H_REVEALS, 16, index + 1));
+        self.write(
+            &base,
+            B_HEAD,
+            &with_head_field(head, H_REVEALS, 16, index + 1),
+        );
         self.write(&base, B_BIDS + index, &pair(amount_units, price_units));
         self.write(&entry, 2 + 2 * n, &with_limb(meta, 2, index + 1));
         self.emit(
             &Reveal::SIGNATURE_HASH,
             &[&batch_id, &address_word(bidder)],
-            &[&hash, &amount, &price]);
+            &[&hash, &amount, &price],
+        );
         Ok(())
     }
 
@@ -1551,7 +1664,13 @@ impl BatchAuction {
         }
         // kick_count <= MAX_KICKS.
         let kicks = kicks.get_mut(..kick_count as usize).unwrap_or_default();
-        let result = self.clear(&base, head_field(head, H_REVEALS, 16), &unit, reserve, kicks)?;
+        let result = self.clear(
+            &base,
+            head_field(head, H_REVEALS, 16),
+            &unit,
+            reserve,
+            kicks,
+        )?;
         let raised = checked128(&result.paid)?;
         // reveals <= commits <= 2000 and bond < 2^128: the product fits.
         let unrevealed =
@@ -1561,7 +1680,11 @@ impl BatchAuction {
 
         // Effects: the result. sold <= total lot < 2^128, the marginal numerator <= sold,
         // p* is a revealed price (a multiple of `unit`, below 2^128 units), cutoff <= 2001.
-        self.write(&base, B_HEAD, &with_head_field(head, H_STATUS, 8, STATUS_SETTLED));
+        self.write(
+            &base,
+            B_HEAD,
+            &with_head_field(head, H_STATUS, 8, STATUS_SETTLED),
+        );
         self.write(&base, B_LOTS, &with_limb(lots, 3, result.cutoff));
         let price_units = low(clearing::div_rem(result.price, unit)?.0);
         self.write(&base, B_PRICE, &pair(price_units, low(result.margin_num)));
@@ -1579,7 +1702,11 @@ impl BatchAuction {
             let tab_left = kick.tab.saturating_sub(kick.raised);
             // sold <= needed <= lot.
             let lot_left = kick.lot.saturating_sub(kick.sold);
-            let to = if tab_left.is_zero() { owner } else { self.read(&base, slot + 2) };
+            let to = if tab_left.is_zero() {
+                owner
+            } else {
+                self.read(&base, slot + 2)
+            };
             self.push(collateral, address_of(to), &lot_left)?;
             let liquidation = U256::from(limb(owner, 3));
             self.call(
@@ -1591,7 +1718,11 @@ impl BatchAuction {
         if !slashed.is_zero() {
             self.force_approve(debt, solvency, slashed)?;
             self.call(solvency, DEPOSIT, &[&slashed])?;
-            self.emit(&Slash::SIGNATURE_HASH, &[&batch_id], &[&U256::from(unrevealed), &slashed]);
+            self.emit(
+                &Slash::SIGNATURE_HASH,
+                &[&batch_id],
+                &[&U256::from(unrevealed), &slashed],
+            );
         }
         self.emit(
             &Settle::SIGNATURE_HASH,
@@ -1634,10 +1765,16 @@ impl BatchAuction {
         let flags = limb(bidder_head, 0);
         let bidder_word = address_word(bidder);
         if flags == 0 {
-            return Err(Error::new(NothingToClaim::SELECTOR, &[&batch_id, &bidder_word]));
+            return Err(Error::new(
+                NothingToClaim::SELECTOR,
+                &[&batch_id, &bidder_word],
+            ));
         }
         if flags & E_CLAIMED != 0 {
-            return Err(Error::new(AlreadyClaimed::SELECTOR, &[&batch_id, &bidder_word]));
+            return Err(Error::new(
+                AlreadyClaimed::SELECTOR,
+                &[&batch_id, &bidder_word],
+            ));
         }
         let [won, paid, refund] = self.outcome(&base, &entry, status, &scale_unit(core))?;
         // Effects.
@@ -1645,7 +1782,11 @@ impl BatchAuction {
         // Interactions.
         self.push(address_of(core), bidder, &won)?;
         self.push(address_of(self.read(&GLOBAL, DEBT)), bidder, &refund)?;
-        self.emit(&Claim::SIGNATURE_HASH, &[&batch_id, &bidder_word], &[&won, &paid, &refund]);
+        self.emit(
+            &Claim::SIGNATURE_HASH,
+            &[&batch_id, &bidder_word],
+            &[&won, &paid, &refund],
+        );
         Ok(())
     }
 
@@ -1708,7 +1849,11 @@ impl BatchAuction {
         if head_field(head, H_STATUS, 8) != STATUS_OPEN {
             return Err(wrong_phase(&batch_id, phase(head, self.now())));
         }
-        self.write(&base, B_HEAD, &with_head_field(head, H_STATUS, 8, STATUS_YANKED));
+        self.write(
+            &base,
+            B_HEAD,
+            &with_head_field(head, H_STATUS, 8, STATUS_YANKED),
+        );
         let solvency = address_of(self.read(&GLOBAL, SOLVENCY));
         for i in 0..head_field(head, H_KICKS, 8) {
             let kick = B_KICKS + 3 * i;
@@ -1719,7 +1864,11 @@ impl BatchAuction {
             self.push(address_of(core), kicker, &lot)?;
             // Deliberately not checked: see `yank`.
             let tab = U256::from(low(amounts));
-            let _ = self.call(solvency, ON_AUCTION_END, &[&liquidation, &U256::ZERO, &tab, &lot]);
+            let _ = self.call(
+                solvency,
+                ON_AUCTION_END,
+                &[&liquidation, &U256::ZERO, &tab, &lot],
+            );
         }
         self.emit(&Yank::SIGNATURE_HASH, &[&batch_id], &[]);
         Ok(())
@@ -1727,7 +1876,6 @@ impl BatchAuction {
 
     /// `ceil(oracle price * reserve)` in RAY (`reserve` a WAD), after checking that the answer
     /// is positive and fresh.
-    #[inline(never)]
     fn reserve_price(&self, core: U256, reserve: u64, now: u64) -> Result<U256, Error> {
         let oracle = address_of(self.read(&GLOBAL, ORACLE));
         let returned = self.view(oracle, LATEST_ROUND_DATA, &[])?;
@@ -1739,7 +1887,10 @@ impl BatchAuction {
         let max_age = limb(self.read(&GLOBAL, DEBT), 2) >> 32;
         // Fresh: `updated_at <= now` and `now - updated_at <= maxAge`.
         if in_range(&updated_at, 0, now).is_none_or(|at| now - at > max_age) {
-            return Err(Error::new(StalePrice::SELECTOR, &[&updated_at, &U256::from(now)]));
+            return Err(Error::new(
+                StalePrice::SELECTOR,
+                &[&updated_at, &U256::from(now)],
+            ));
         }
         // Oracle price (RAY) = answer * 10^(27 - d), d = cd + od - dd in -36..=72, so the
         // reserve price is ceil(answer * 10^(27 - d) * reserveWad * 10^9 / 10^27)
@@ -1764,7 +1915,13 @@ impl BatchAuction {
         } else {
             self.outcome(&base, &entry, status, &scale_unit(self.read(&GLOBAL, CORE)))?
         };
-        Ok([U256::from(field(flags, 0, 32)), U256::from(flags >> 32), won, paid, refund])
+        Ok([
+            U256::from(field(flags, 0, 32)),
+            U256::from(flags >> 32),
+            won,
+            paid,
+            refund,
+        ])
     }
 
     fn batch_words(&self, batch_id: U256) -> [U256; 8] {
@@ -1797,9 +1954,18 @@ impl BatchAuction {
     }
 
     fn result_words(&self, batch_id: U256) -> [U256; 6] {
-        let c = self
-            .load_clearing(&self.batch_slot(&batch_id), &scale_unit(self.read(&GLOBAL, CORE)));
-        [c.price, c.sold, c.paid, c.margin_num, c.margin_den, U256::from(c.cutoff)]
+        let c = self.load_clearing(
+            &self.batch_slot(&batch_id),
+            &scale_unit(self.read(&GLOBAL, CORE)),
+        );
+        [
+            c.price,
+            c.sold,
+            c.paid,
+            c.margin_num,
+            c.margin_den,
+            U256::from(c.cutoff),
+        ]
     }
 
     fn kick_words(&self, batch_id: U256, index: U256) -> [U256; 5] {
@@ -1832,17 +1998,31 @@ impl BatchAuction {
             (U256::ZERO, U256::ZERO)
         } else {
             let unit = scale_unit(self.read(&GLOBAL, CORE));
-            let bid = bid_of(self.read(&self.batch_slot(&batch_id), B_BIDS + index - 1), &unit, 0);
+            let bid = bid_of(
+                self.read(&self.batch_slot(&batch_id), B_BIDS + index - 1),
+                &unit,
+                0,
+            );
             (bid.amount, bid.price)
         };
-        [self.read(&entry, 1 + 2 * n), U256::from(low(meta)), U256::from(index), amount, price]
+        [
+            self.read(&entry, 1 + 2 * n),
+            U256::from(low(meta)),
+            U256::from(index),
+            amount,
+            price,
+        ]
     }
 
     fn config_words(&self) -> [U256; 9] {
         let core = self.read(&GLOBAL, CORE);
         let last = limb(core, 3);
         let head = self.read(&self.batch_slot(&U256::from(last)), B_HEAD);
-        let open = if takes_kicks(head, self.now()) { last } else { 0 };
+        let open = if takes_kicks(head, self.now()) {
+            last
+        } else {
+            0
+        };
         let address = |slot| address_word(address_of(self.read(&GLOBAL, slot)));
         [
             address_word(address_of(core)),
@@ -1857,6 +2037,7 @@ impl BatchAuction {
         ]
     }
 
+    #[inline(always)]
     fn params_words(&self) -> [U256; 8] {
         let solvency = self.read(&GLOBAL, SOLVENCY);
         let debt = self.read(&GLOBAL, DEBT);
