@@ -1,8 +1,9 @@
 //! The host handed to `gavel_common::erc20` in the WASM build (see "WASM size" in the crate
 //! docs).
 //!
-//! `gavel_common::erc20` takes a `&dyn Host`. Handing it the SDK's `VM` makes the linker keep
-//! a vtable with every host method the SDK implements (deployments, ETH transfers, delegate
+//! `gavel_common::erc20` is generic over the host, but a contract's `self.vm()` is a
+//! `&dyn Host`. Handing that to `erc20` makes the linker keep a vtable with every host method
+//! the SDK implements (deployments, ETH transfers, delegate
 //! calls, the SDK's typed call helpers...), about 1 KB of compressed WASM that the house never
 //! runs. [`Hostio`] implements the five host functions `erc20` uses (`flush_cache`,
 //! `call_contract`, `static_call_contract`, `read_return_data`, `code_hash`) by forwarding to

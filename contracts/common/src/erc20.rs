@@ -17,6 +17,10 @@
 //! Dutch house), against a 16 KiB budget. This helper writes the call data by hand and reads at
 //! most one word of return data.
 //!
+//! The functions are generic over the host (`H: Host + ?Sized`): a contract passes `self.vm()`
+//! (a `&dyn Host`) or a host of its own. Measured at opt-level z, the generic form is 47–152
+//! compressed bytes smaller per contract than `&dyn Host` parameters were.
+//!
 //! Every call flushes the contract's storage cache first (the callee, or a re-entrant call,
 //! must see this contract's writes), as the SDK's `RawCall::flush_storage_cache` does.
 
@@ -65,15 +69,15 @@ pub fn address_word(account: Address) -> [u8; 32] {
 }
 
 /// Whether `account` has code (its code hash is neither zero nor that of empty code).
-pub fn has_code(host: &dyn Host, account: Address) -> bool {
+pub fn has_code<H: Host + ?Sized>(host: &H, account: Address) -> bool {
     let hash = host.code_hash(account);
     hash != B256::ZERO && hash.0 != EMPTY_CODE_HASH
 }
 
 /// Calls `target` with `data` after flushing the storage cache: `Ok(return data)` or
 /// `Err(revert data)`. `static_call` forbids state changes in the callee.
-pub fn call(
-    host: &dyn Host,
+pub fn call<H: Host + ?Sized>(
+    host: &H,
     target: Address,
     data: &[u8],
     static_call: bool,
@@ -113,7 +117,11 @@ pub fn call(
 
 /// Runs a token operation with SafeERC20 semantics (see the module docs); `Err(token)` when
 /// it fails.
-pub fn call_optional_return(host: &dyn Host, token: Address, data: &[u8]) -> Result<(), Address> {
+pub fn call_optional_return<H: Host + ?Sized>(
+    host: &H,
+    token: Address,
+    data: &[u8],
+) -> Result<(), Address> {
     let output = call(host, token, data, false).map_err(|_| token)?;
     let ok = if output.is_empty() {
         has_code(host, token)
@@ -128,8 +136,8 @@ pub fn call_optional_return(host: &dyn Host, token: Address, data: &[u8]) -> Res
 }
 
 /// `token.transfer(to, amount)` with SafeERC20 semantics; `Err(token)` on failure.
-pub fn safe_transfer(
-    host: &dyn Host,
+pub fn safe_transfer<H: Host + ?Sized>(
+    host: &H,
     token: Address,
     to: Address,
     amount: U256,
@@ -139,8 +147,8 @@ pub fn safe_transfer(
 }
 
 /// `token.transferFrom(from, to, amount)` with SafeERC20 semantics; `Err(token)` on failure.
-pub fn safe_transfer_from(
-    host: &dyn Host,
+pub fn safe_transfer_from<H: Host + ?Sized>(
+    host: &H,
     token: Address,
     from: Address,
     to: Address,
@@ -159,8 +167,8 @@ pub fn safe_transfer_from(
 
 /// `token.approve(spender, amount)` with SafeERC20 semantics (OpenZeppelin's `forceApprove`
 /// without the reset-to-zero retry); `Err(token)` on failure.
-pub fn safe_approve(
-    host: &dyn Host,
+pub fn safe_approve<H: Host + ?Sized>(
+    host: &H,
     token: Address,
     spender: Address,
     amount: U256,
@@ -173,7 +181,11 @@ pub fn safe_approve(
 }
 
 /// `token.balanceOf(account)`; `Err(token)` if the call reverts or returns less than a word.
-pub fn balance_of(host: &dyn Host, token: Address, account: Address) -> Result<U256, Address> {
+pub fn balance_of<H: Host + ?Sized>(
+    host: &H,
+    token: Address,
+    account: Address,
+) -> Result<U256, Address> {
     let data = calldata(BALANCE_OF, &[address_word(account)]);
     let output = call(host, token, &data, true).map_err(|_| token)?;
     let word: [u8; 32] = output
