@@ -1,4 +1,5 @@
-//! The contract's own ABI dispatcher and, in WASM, its entry point.
+//! The contract's own ABI dispatcher and, in WASM, its entry point (`gavel_common::entrypoint!`
+//! around [`DutchAuction::dispatch`]).
 //!
 //! The SDK's generated router instantiates alloy's generic ABI decoder and encoder for every
 //! function: measured on this contract, about 300 compressed bytes per function, some 9 KiB for
@@ -7,15 +8,29 @@
 //! calls the same `#[public]` methods: static 32-byte words, addresses with 12 zero high bytes,
 //! bools 0 or 1 (all checked once per call, [`Args::check`]), and `take`'s one `bytes` argument
 //! (offset, length, contents within the call data, passed on borrowed). As with the SDK's
-//! router, a call with value, an unknown selector, malformed call data or a second constructor
-//! call (the SDK's own flag, [`DutchAuction::constructor_once`]) reverts with empty data. One
-//! difference, on the strict side: a bool argument other than 0 or 1 reverts here (as in
-//! Solidity), where the SDK's router (alloy 0.8) reads any non-zero last byte as `true`.
+//! router, a call with value, an unknown selector, call data too short for the arguments, an
+//! address with non-zero high bytes, a `bytes` argument outside the call data or a second
+//! constructor call (the SDK's own flag, [`DutchAuction::constructor_once`]) reverts with empty
+//! data. Where the two differ:
 //!
-//! Return data is written a word at a time: one-word results share one encoding, and the
-//! multi-word views (`getStatus`, `list`, `sales`, `snapshot`, `curve`) are built by the
-//! contract's own encoders (`status_data` and the like), which the typed `#[public]` views
-//! read back for the SDK's router.
+//! - on the strict side, a bool argument other than 0 or 1 reverts here (as in Solidity), where
+//!   the SDK's router (alloy 0.8) reads any non-zero last byte as `true`;
+//! - on the lenient side, the SDK's router (alloy 0.8's re-encoding check) also refuses call
+//!   data longer than the arguments, a `bytes` argument at another offset than the canonical
+//!   one and non-zero padding after its contents, which this dispatcher accepts (the extra
+//!   bytes are ignored; the `bytes` contents are those the offset and length point at).
+//!
+//! The argument checks are the contract's own rather than `gavel_common::abi::call`'s: that
+//! one describes static words only (no `bytes` argument), reads a bool as the SDK does and
+//! refuses longer call data, so it would change which calls revert. The constructor guard is
+//! the contract's own too: `gavel_common::construct_once!` checks the whole word and sets its
+//! lowest byte, where the SDK's flag (and `constructor_once` above, which the tests check
+//! against the SDK's `check_constructor_slot`) is the word's first byte.
+//!
+//! Return data is written a word at a time: one-word results share one encoding
+//! (`gavel_common::abi::words`), and the multi-word views (`getStatus`, `list`, `sales`,
+//! `snapshot`, `curve`) are built by the contract's own encoders (`status_data` and the like),
+//! which the typed `#[public]` views read back for the SDK's router.
 //!
 //! The `#[public]` impl stays the contract's definition: native tests, motsu's cross-contract
 //! calls and `export-abi` (hence `interfaces/IDutchAuction.sol`) go through the SDK's router,
@@ -322,7 +337,7 @@ impl DutchAuction {
                         }
                     }
                 };
-                be(&value).to_vec()
+                gavel_common::abi::words(&[value])
             }
         };
         Ok(out)
@@ -345,29 +360,4 @@ impl DutchAuction {
     }
 }
 
-/// The Stylus entry point: the SDK's `#[entrypoint]` with [`DutchAuction::dispatch`] in place
-/// of the generated router.
-#[cfg(all(target_arch = "wasm32", not(any(test, feature = "export-abi"))))]
-#[no_mangle]
-pub extern "C" fn user_entrypoint(len: usize) -> usize {
-    use stylus_sdk::{
-        host::{WasmVM, VM},
-        storage::StorageType,
-    };
-    let host = VM(WasmVM {});
-    if host.msg_reentrant() {
-        return 1;
-    }
-    // Keeps `pay_for_memory_grow` imported, which activation requires (as the SDK does).
-    host.pay_for_memory_grow(0);
-    let input = host.read_args(len);
-    // SAFETY: the contract's storage rooted at slot 0, as the SDK's router instantiates it.
-    let mut house = unsafe { DutchAuction::new(U256::ZERO, 0, host.clone()) };
-    let (data, status) = match house.dispatch(&input) {
-        Ok(data) => (data, 0),
-        Err(data) => (data, 1),
-    };
-    host.flush_cache(false);
-    host.write_result(&data);
-    status
-}
+gavel_common::entrypoint!(DutchAuction);

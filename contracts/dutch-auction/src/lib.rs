@@ -71,8 +71,12 @@
 //! whole price unit; a larger `top` makes `kick`/`redo` revert with `ValueTooLarge`.
 //!
 //! Admin: slot 0 holds the owner and slot 1 the pending owner (each an address in the low 20
-//! bytes), where OpenZeppelin's `Ownable2Step` keeps them; the two-step transfer is written in
-//! this crate (same ABI, errors and events), for size.
+//! bytes), where OpenZeppelin's `Ownable2Step` keeps them (`gavel_common::ownable::OWNER` and
+//! `PENDING_OWNER`); the two-step transfer is written in this crate (same ABI, errors and
+//! events as `gavel_common::ownable2step!`), because that macro builds on
+//! `gavel_common::raw_storage!`'s `U256` words and a re-entrancy check, where this house keeps
+//! its words as bytes (`sload` returns 32 bytes) and its admin check ignores the lock (which
+//! guards only `kick`, `take`, `redo` and `yank`).
 //!
 //! Configuration (slots 2–7):
 //!
@@ -119,10 +123,18 @@
 //! ## Errors, ABI and WASM size
 //!
 //! Reverts carry Solidity custom errors (listed in `interfaces/IDutchAuction.sol`); [`Error`]
-//! holds their ABI encoding rather than an enum of the error types, as in the solvency module,
-//! because that is much smaller in WASM. For the same reason the WASM entry point decodes calls
-//! by hand ([`abi`]) instead of through the SDK's router, which native tests, motsu and
-//! `export-abi` still use; a differential test checks the two agree.
+//! holds their ABI encoding (`gavel_common::abi::encode`) rather than an enum of the error
+//! types, as in the solvency module, because that is much smaller in WASM. For the same reason
+//! the WASM entry point (`gavel_common::entrypoint!`) decodes calls by hand ([`abi`]) instead
+//! of through the SDK's router, which native tests, motsu and `export-abi` still use; a
+//! differential test checks the two agree.
+//!
+//! What comes from `gavel_common` and what does not, for size: the entry point, the encoding
+//! of errors and one-word results (`abi::encode`, `abi::words`) and the admin slots are
+//! shared. [`Error`] boxes its encoding, unlike `revert_error!`'s `Vec` (measured at opt-level
+//! z: 515 compressed bytes larger here); call data is built word by word (`Words`), which
+//! measured 322 bytes smaller than `abi::encode` over `U256` arrays; the argument checks and
+//! the constructor guard differ from `abi::call` and `construct_once!` (see [`abi`]).
 #![cfg_attr(not(any(test, feature = "export-abi")), no_main)]
 #![cfg_attr(not(any(test, feature = "export-abi")), no_std)]
 
@@ -347,10 +359,14 @@ unsafe impl TopLevelStorage for DutchAuction {}
 
 /// Raw storage slots.
 mod slot {
-    /// Admin: the address in the low 20 bytes (OpenZeppelin `Ownable`'s `owner`).
-    pub const OWNER: u64 = 0;
-    /// Pending admin: the address in the low 20 bytes (`Ownable2Step`'s `pendingOwner`).
-    pub const PENDING_OWNER: u64 = 1;
+    use gavel_common::ownable;
+
+    /// Admin: the address in the low 20 bytes (OpenZeppelin `Ownable`'s `owner`; slot 0,
+    /// `gavel_common::ownable::OWNER`).
+    pub const OWNER: u64 = ownable::OWNER.as_limbs()[0];
+    /// Pending admin: the address in the low 20 bytes (`Ownable2Step`'s `pendingOwner`; slot 1,
+    /// `gavel_common::ownable::PENDING_OWNER`).
+    pub const PENDING_OWNER: u64 = ownable::PENDING_OWNER.as_limbs()[0];
     /// Collateral, debt token, first 12 bytes of the solvency module.
     pub const CORE0: u64 = 2;
     /// Last 8 bytes of the solvency module... see `Core`.
@@ -735,10 +751,11 @@ mod sol {
 ///
 /// Deliberately not an enum of the error types (as in the solvency module): one boxed pointer
 /// is what every `?` moves (a `Result<(), Error>` fits a register), where an enum of 100-byte
-/// variants made error propagation and encoding a large share of the WASM. Errors are the cold
-/// path: the extra allocation costs nothing on success. The tests compare each error with its
-/// `sol!` type's `abi_encode()`; `export-abi` lists the errors through the `InnerTypes` impl
-/// below.
+/// variants made error propagation and encoding a large share of the WASM. Boxed, unlike
+/// `gavel_common::revert_error!`'s 12-byte `Vec`, which measured 515 compressed bytes larger
+/// here (opt-level z). Errors are the cold path: the extra allocation costs nothing on success.
+/// The tests compare each error with its `sol!` type's `abi_encode()`; `export-abi` lists the
+/// errors through the `InnerTypes` impl below.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct Error(Box<Vec<u8>>);
 
@@ -747,11 +764,7 @@ impl Error {
     #[cold]
     #[inline(never)]
     fn new(selector: [u8; 4], args: &[U256]) -> Self {
-        let mut data = Words::call(selector, args.len());
-        for arg in args {
-            data.word(arg);
-        }
-        Error::from_data(data.0)
+        Error::from_data(gavel_common::abi::encode(selector, args))
     }
 
     /// The error whose revert data is `data`.
