@@ -155,18 +155,28 @@ pub fn decode<const N: usize>(data: &[u8], kinds: u16) -> Result<[U256; N], Vec<
 
 /// The SDK's once-only constructor guard, inside a contract's `dispatch`: returns
 /// `Err(Vec::new())` (empty revert data) from it if the constructor ran before, else records
-/// that it ran. The flag is a bool at the SDK's `CONSTRUCTOR_EXECUTED_SLOT`, read and written
-/// with the contract's own `sload(&self, &U256) -> U256` and `sstore(&mut self, &U256, &U256)`
-/// (a macro rather than a function: the code is then exactly the hand-written guard, which a
-/// shared function did not compile to).
+/// that it ran. The flag is the SDK's: a `StorageBool` at offset 0 of
+/// `CONSTRUCTOR_EXECUTED_SLOT`, which is the word's first (most significant) byte, so the
+/// SDK's own `check_constructor_slot` sees a constructor run through this dispatcher (each
+/// contract's dispatcher tests check it). It is read and written with the contract's own
+/// `sload(&self, &U256) -> U256` and `sstore(&mut self, &U256, &U256)` (a macro rather than a
+/// function: the code is then exactly the hand-written guard, which a shared function did not
+/// compile to).
 #[macro_export]
 macro_rules! construct_once {
     ($contract:expr) => {{
         let guard = stylus_sdk::abi::internal::CONSTRUCTOR_EXECUTED_SLOT;
-        if !$contract.sload(&guard).is_zero() {
+        let word: stylus_sdk::alloy_primitives::U256 = $contract.sload(&guard);
+        // The first byte of the word is the top byte of its highest limb.
+        let [_, _, _, top] = word.into_limbs();
+        if top >> 56 != 0 {
             return Err(alloc::vec::Vec::new());
         }
-        $contract.sstore(&guard, &stylus_sdk::alloy_primitives::U256::from(1));
+        // Nothing else lives in this slot: the word is the flag alone, as the SDK leaves it.
+        $contract.sstore(
+            &guard,
+            &stylus_sdk::alloy_primitives::U256::from_limbs([0, 0, 0, 1 << 56]),
+        );
     }};
 }
 

@@ -568,4 +568,11 @@ fn constructor_through_both_routers(
         assert_eq!(x, y, "step {index}");
     }
     assert_eq!(a.sender(ADMIN).owner(), ADMIN);
+    // The dispatcher sets the SDK's own constructor flag (byte 0 of its slot), as the router
+    // does: the SDK's guard sees both contracts constructed.
+    {
+        use stylus_sdk::stylus_core::host::ConstructorGuard;
+        assert_eq!(a.sender(ADMIN).check_constructor_slot(), Err(Vec::new()));
+        assert_eq!(b.sender(ADMIN).check_constructor_slot(), Err(Vec::new()));
+    }
 }

@@ -448,4 +448,11 @@ fn dispatcher_matches_the_sdk_router(
     // The script exercised both outcomes.
     assert!(dispatched.0.iter().filter(|r| r.is_ok()).count() > 25);
     assert!(dispatched.0.iter().filter(|r| r.is_err()).count() > 20);
+    // The dispatcher sets the SDK's own constructor flag (byte 0 of its slot), as the router
+    // does: the SDK's guard sees both contracts constructed.
+    {
+        use stylus_sdk::stylus_core::host::ConstructorGuard;
+        assert_eq!(x.sender(admin).check_constructor_slot(), Err(Vec::new()));
+        assert_eq!(y.sender(admin).check_constructor_slot(), Err(Vec::new()));
+    }
 }
