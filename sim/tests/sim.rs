@@ -241,39 +241,46 @@ fn population_follows_the_configuration() {
     }
 }
 
+/// Runs the `gavel-sim` binary with `args` and `--out` a fresh temporary folder (named after
+/// `tag`); asserts it succeeded and returns its output and its `sweep.json`.
+fn sweep_binary(tag: &str, args: &[&str]) -> (std::process::Output, serde_json::Value) {
+    let out = std::env::temp_dir().join(format!("gavel-sim-{tag}-{}", std::process::id()));
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_gavel-sim"))
+        .args(args)
+        .args(["--jobs", "1", "--no-plots", "--out"])
+        .arg(&out)
+        .output()
+        .expect("runs");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let text = std::fs::read_to_string(out.join("sweep.json")).expect("sweep.json");
+    let _ = std::fs::remove_dir_all(&out);
+    (run, serde_json::from_str(&text).expect("json"))
+}
+
 /// The binary's sweep over several scenarios: one ranked grid per scenario in `sweep.json`,
 /// each run on its own scenario's path (the runs differ), and a clear refusal of
 /// `--sweep-scenarios` without `--sweep`.
 #[test]
 fn sweep_reports_each_scenario() {
-    let exe = env!("CARGO_BIN_EXE_gavel-sim");
-    let out = std::env::temp_dir().join(format!("gavel-sim-sweep-{}", std::process::id()));
-    let status = std::process::Command::new(exe)
-        .args([
+    let (status, json) = sweep_binary(
+        "sweep",
+        &[
             "--borrowers",
             "12",
             "--ltv",
             "0.6-0.79",
             "--pool-depth",
             "600000",
-        ])
-        .args([
             "--sweep",
             "cut=0.97,0.99",
             "--sweep-scenarios",
             "crash,flash",
-        ])
-        .args(["--jobs", "1", "--no-plots", "--out"])
-        .arg(&out)
-        .output()
-        .expect("runs");
-    assert!(
-        status.status.success(),
-        "{}",
-        String::from_utf8_lossy(&status.stderr)
+        ],
     );
-    let text = std::fs::read_to_string(out.join("sweep.json")).expect("sweep.json");
-    let json: serde_json::Value = serde_json::from_str(&text).expect("json");
     let scenarios = json["scenarios"]
         .as_array()
         .expect("one entry per scenario");
@@ -296,9 +303,8 @@ fn sweep_reports_each_scenario() {
     );
     let stdout = String::from_utf8_lossy(&status.stdout);
     assert!(stdout.contains("best settings per scenario"), "{stdout}");
-    let _ = std::fs::remove_dir_all(&out);
 
-    let refused = std::process::Command::new(exe)
+    let refused = std::process::Command::new(env!("CARGO_BIN_EXE_gavel-sim"))
         .args(["--sweep-scenarios", "crash"])
         .output()
         .expect("runs");
@@ -310,29 +316,17 @@ fn sweep_reports_each_scenario() {
 /// points still run and are ranked.
 #[test]
 fn sweep_reports_refused_points() {
-    let exe = env!("CARGO_BIN_EXE_gavel-sim");
-    let out = std::env::temp_dir().join(format!("gavel-sim-refused-{}", std::process::id()));
-    let run = std::process::Command::new(exe)
-        .args(["--borrowers", "8", "--sweep-strategy", "batch"])
-        .args([
+    let (run, json) = sweep_binary(
+        "refused",
+        &[
+            "--borrowers",
+            "8",
+            "--sweep-strategy",
+            "batch",
             "--sweep",
             "kick=600,1800;commit=900",
-            "--jobs",
-            "1",
-            "--no-plots",
-            "--out",
-        ])
-        .arg(&out)
-        .output()
-        .expect("runs");
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
+        ],
     );
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("sweep.json")).expect("sweep.json"))
-            .expect("json");
     assert_eq!(json["best_first"].as_array().map(Vec::len), Some(1));
     assert_eq!(
         json["best_first"][0]["values"],
@@ -344,7 +338,6 @@ fn sweep_reports_refused_points() {
     let reason = failed[0]["reason"].as_str().unwrap_or("");
     assert!(reason.contains("(kickWindow, 1800)"), "{reason}");
     assert!(String::from_utf8_lossy(&run.stderr).contains("some sweep points failed"));
-    let _ = std::fs::remove_dir_all(&out);
 }
 
 #[test]
