@@ -8,66 +8,8 @@
 
 use super::*;
 
-/// How an argument word is checked, two bits per argument (argument 0 lowest; 0 ends the list).
-trait Kind {
-    const KIND: u16;
-}
-
-impl Kind for U256 {
-    const KIND: u16 = 1;
-}
-
-impl Kind for FixedBytes<32> {
-    const KIND: u16 = 1;
-}
-
-impl Kind for Address {
-    const KIND: u16 = 2;
-}
-
-impl Kind for bool {
-    const KIND: u16 = 3;
-}
-
-/// The packed kinds of an argument list.
-const fn kinds(list: &[u16]) -> u16 {
-    let mut packed = 0;
-    let mut i = list.len();
-    while i > 0 {
-        i -= 1;
-        packed = (packed << 2) | list[i];
-    }
-    packed
-}
-
-/// Declares [`Function`] and [`FUNCTIONS`] (selector, argument kinds, function) from the
-/// Solidity name and argument types of every function.
-macro_rules! functions {
-    ($($function:ident = $name:literal ($($arg:ty),*);)*) => {
-        /// Every function of the ABI.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-        pub enum Function {
-            /// The deployment constructor.
-            Constructor,
-            $(
-                #[allow(missing_docs)]
-                $function,
-            )*
-        }
-
-        /// Selector, argument kinds and function, the constructor first.
-        pub const FUNCTIONS: &[(u32, u16, Function)] = &[
-            (stylus_sdk::abi::CONSTRUCTOR_SELECTOR, kinds(&[2, 2, 2, 2, 2]), Function::Constructor),
-            $((
-                u32::from_be_bytes(selector!($name $(, $arg)*)),
-                kinds(&[$(<$arg as Kind>::KIND),*]),
-                Function::$function,
-            ),)*
-        ];
-    };
-}
-
-functions! {
+gavel_common::functions! {
+    pub constructor(Address, Address, Address, Address, Address);
     Kick = "kick"(U256, U256, U256, Address, Address);
     Commit = "commit"(U256, FixedBytes<32>, U256);
     Reveal = "reveal"(U256, U256, U256, FixedBytes<32>);

@@ -25,11 +25,15 @@ use stylus_sdk::alloy_primitives::{Address, U256};
 
 /// How an argument word is checked, two bits per argument (argument 0 lowest; 0 ends the list).
 pub trait Kind {
-    /// The two-bit code: 1 any word (`uint256`), 2 address, 3 bool.
+    /// The two-bit code: 1 any word (`uint256`, `bytes32`), 2 address, 3 bool.
     const KIND: u16;
 }
 
 impl Kind for U256 {
+    const KIND: u16 = 1;
+}
+
+impl Kind for stylus_sdk::alloy_primitives::FixedBytes<32> {
     const KIND: u16 = 1;
 }
 
